@@ -1,0 +1,159 @@
+/**
+ * CatalogObject: the list of flags, and the only writer of the shared KV bundle.
+ *
+ * Flag objects push their newest summary and snapshot here (keeping the highest version), and
+ * the catalog publishes every live flag as one KV value, `flags:bundle`, at most once per second.
+ * One instance serves the whole deployment: fine for thousands of flags (the bundle must stay
+ * under KV's 25 MiB value limit and the catalog handles ~1,000 updates per second).
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { catalogMigrations } from '../../migrations/catalog';
+import { KV_KEYS, type FlagBundle, type FlagSnapshot } from '../flags/schema';
+import { staleReasons, type StaleFlag } from '../flags/stale';
+import type { FlagSummary } from '../flags/status';
+import type { Env } from '../env';
+import { applyMigrations } from './migrations';
+import { KV_WRITE_INTERVAL_MS, systemClock, type Clock } from './flag-object';
+
+export const CATALOG_NAME = 'catalog';
+
+export interface CatalogEntry {
+  summary: FlagSummary;
+  snapshot: FlagSnapshot;
+}
+
+export interface ListedFlag extends FlagSummary {
+  last_evaluated_at: string | null;
+}
+
+type FlagRow = { id: string; version: number; summary: string; snapshot: string; last_evaluated_at: number | null };
+
+export class CatalogObject extends DurableObject<Env> {
+  clock: Clock = systemClock;
+  private publishing: Promise<void> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      applyMigrations(ctx.storage, catalogMigrations);
+    });
+  }
+
+  /** Records a flag's newest state; an older version arriving late is ignored. */
+  upsertFlag(entry: CatalogEntry): void {
+    const { summary, snapshot } = entry;
+    this.ctx.storage.transactionSync(() => {
+      const cursor = this.sql.exec(
+        `INSERT INTO flags (id, version, archived, summary, snapshot, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, archived = excluded.archived,
+           summary = excluded.summary, snapshot = excluded.snapshot, updated_at = excluded.updated_at
+         WHERE excluded.version > flags.version`,
+        summary.id,
+        summary.version,
+        summary.archived ? 1 : 0,
+        JSON.stringify(summary),
+        JSON.stringify(snapshot),
+        summary.updated_at,
+      );
+      if (cursor.rowsWritten > 0) this.bumpBundle();
+    });
+    this.ctx.waitUntil(this.publish());
+  }
+
+  list(includeArchived = false): ListedFlag[] {
+    const rows = this.sql
+      .exec<FlagRow>(`SELECT * FROM flags ${includeArchived ? '' : 'WHERE archived = 0'} ORDER BY id`)
+      .toArray();
+    return rows.map((row) => ({ ...(JSON.parse(row.summary) as FlagSummary), last_evaluated_at: isoOrNull(row.last_evaluated_at) }));
+  }
+
+  recordUsage(flagId: string, atMs: number): void {
+    this.sql.exec(
+      'UPDATE flags SET last_evaluated_at = MAX(COALESCE(last_evaluated_at, 0), ?) WHERE id = ?',
+      atMs,
+      flagId,
+    );
+  }
+
+  stale(thresholdDays: number, nowMs: number = this.clock.now()): StaleFlag[] {
+    return this.sql
+      .exec<FlagRow>('SELECT * FROM flags WHERE archived = 0 ORDER BY id')
+      .toArray()
+      .flatMap((row) => {
+        const summary = JSON.parse(row.summary) as FlagSummary;
+        const reasons = staleReasons(summary, row.last_evaluated_at, nowMs, thresholdDays);
+        return reasons.length ? [{ ...summary, last_evaluated_at: isoOrNull(row.last_evaluated_at), stale_reasons: reasons }] : [];
+      });
+  }
+
+  /** True exactly once per catalog: lets the first request seed demo data. */
+  claimSeed(): boolean {
+    if (this.getState<boolean>('seeded')) return false;
+    this.setState('seeded', true);
+    return true;
+  }
+
+  /** The bundle as it would be published now. */
+  bundle(): FlagBundle {
+    const flags: Record<string, FlagSnapshot> = {};
+    for (const row of this.sql.exec<FlagRow>('SELECT id, snapshot FROM flags WHERE archived = 0').toArray()) {
+      flags[row.id] = JSON.parse(row.snapshot) as FlagSnapshot;
+    }
+    return { schema: 1, generated_at: new Date(this.clock.now()).toISOString(), flags, segments: {} };
+  }
+
+  override async alarm(): Promise<void> {
+    await this.publish();
+  }
+
+  /** Writes the bundle when it changed, at most once per second; single-flight. */
+  publish(): Promise<void> {
+    this.publishing ??= this.publishLoop().finally(() => {
+      this.publishing = null;
+    });
+    return this.publishing;
+  }
+
+  private async publishLoop(): Promise<void> {
+    for (;;) {
+      const changes = this.getState<number>('bundle_changes') ?? 0;
+      const published = this.getState<number>('bundle_published') ?? 0;
+      if (changes <= published) return;
+      const now = this.clock.now();
+      const slot = (this.getState<number>('kv_last_write_at') ?? 0) + KV_WRITE_INTERVAL_MS;
+      if (now < slot) {
+        await this.ctx.storage.setAlarm(slot - (now - Date.now()));
+        return;
+      }
+      this.setState('kv_last_write_at', now);
+      try {
+        await this.env.FLAGS_KV.put(KV_KEYS.bundle, JSON.stringify(this.bundle()));
+        this.setState('bundle_published', changes);
+      } catch {
+        await this.ctx.storage.setAlarm(Date.now() + 5_000);
+        return;
+      }
+    }
+  }
+
+  private bumpBundle(): void {
+    this.setState('bundle_changes', (this.getState<number>('bundle_changes') ?? 0) + 1);
+  }
+
+  private get sql(): SqlStorage {
+    return this.ctx.storage.sql;
+  }
+
+  private getState<T>(key: string): T | undefined {
+    const row = this.sql.exec<{ value: string }>('SELECT value FROM state WHERE key = ?', key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  private setState(key: string, value: unknown): void {
+    this.sql.exec('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, JSON.stringify(value));
+  }
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms ? new Date(ms).toISOString() : null;
+}

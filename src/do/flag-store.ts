@@ -1,0 +1,255 @@
+/**
+ * SQL access for one flag object: config, history, outbox, window buckets, exposures, state.
+ * Synchronous by design (Durable Object SQLite), so callers compose it inside `transactionSync`.
+ */
+import type { FlagConfig } from '../flags/schema';
+import type { FlagAction } from '../flags/changes';
+import type { WindowCounts } from '../flags/window';
+
+export interface HistoryEntry {
+  version: number;
+  action: FlagAction;
+  actor: string;
+  reason: string | null;
+  before: FlagConfig | null;
+  after: FlagConfig;
+  details: Record<string, unknown> | null;
+  created_at: string;
+}
+
+export type OutboxKind = 'kv' | 'catalog' | 'slack' | 'webhook';
+
+export type OutboxRow = {
+  id: number;
+  kind: OutboxKind;
+  version: number;
+  payload: string;
+  attempts: number;
+  next_attempt_at: number;
+};
+
+type HistoryRow = {
+  version: number;
+  action: string;
+  actor: string;
+  reason: string | null;
+  before: string | null;
+  after: string;
+  details: string | null;
+  created_at: string;
+};
+
+export class FlagStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  // ---- config ----
+  config(): FlagConfig | null {
+    const row = this.sql.exec<{ config: string }>('SELECT config FROM flag WHERE singleton = 1').toArray()[0];
+    return row ? (JSON.parse(row.config) as FlagConfig) : null;
+  }
+
+  saveConfig(flag: FlagConfig): void {
+    this.sql.exec(
+      `INSERT INTO flag (singleton, id, version, config) VALUES (1, ?, ?, ?)
+       ON CONFLICT (singleton) DO UPDATE SET version = excluded.version, config = excluded.config`,
+      flag.id,
+      flag.version,
+      JSON.stringify(flag),
+    );
+  }
+
+  // ---- history ----
+  appendHistory(entry: HistoryEntry): void {
+    this.sql.exec(
+      'INSERT INTO history (version, action, actor, reason, before, after, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      entry.version,
+      entry.action,
+      entry.actor,
+      entry.reason,
+      entry.before ? JSON.stringify(entry.before) : null,
+      JSON.stringify(entry.after),
+      entry.details ? JSON.stringify(entry.details) : null,
+      entry.created_at,
+    );
+  }
+
+  /** Newest first, versions strictly below `before` when given. */
+  history(limit: number, before?: number): HistoryEntry[] {
+    const rows = before
+      ? this.sql.exec<HistoryRow>('SELECT * FROM history WHERE version < ? ORDER BY version DESC LIMIT ?', before, limit)
+      : this.sql.exec<HistoryRow>('SELECT * FROM history ORDER BY version DESC LIMIT ?', limit);
+    return rows.toArray().map(parseHistory);
+  }
+
+  historyEntry(version: number): HistoryEntry | null {
+    const row = this.sql.exec<HistoryRow>('SELECT * FROM history WHERE version = ?', version).toArray()[0];
+    return row ? parseHistory(row) : null;
+  }
+
+  lastHistoryEntry(action: FlagAction): HistoryEntry | null {
+    const row = this.sql
+      .exec<HistoryRow>('SELECT * FROM history WHERE action = ? ORDER BY version DESC LIMIT 1', action)
+      .toArray()[0];
+    return row ? parseHistory(row) : null;
+  }
+
+  // ---- outbox ----
+  enqueue(kind: OutboxKind, version: number, payload: unknown, nowMs: number): void {
+    this.sql.exec(
+      'INSERT INTO outbox (kind, version, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)',
+      kind,
+      version,
+      JSON.stringify(payload ?? null),
+      nowMs,
+      nowMs,
+    );
+  }
+
+  /** Rows of these kinds whose next attempt is due. */
+  dueOutbox(kinds: readonly OutboxKind[], nowMs: number): OutboxRow[] {
+    const placeholders = kinds.map(() => '?').join(', ');
+    return this.sql
+      .exec<OutboxRow>(
+        `SELECT id, kind, version, payload, attempts, next_attempt_at FROM outbox
+         WHERE kind IN (${placeholders}) AND next_attempt_at <= ? ORDER BY id`,
+        ...kinds,
+        nowMs,
+      )
+      .toArray();
+  }
+
+  /** Removes rows of a kind up to a version: a publish of version v satisfies every older request. */
+  completeUpTo(kind: OutboxKind, version: number): void {
+    this.sql.exec('DELETE FROM outbox WHERE kind = ? AND version <= ?', kind, version);
+  }
+
+  completeRow(id: number): void {
+    this.sql.exec('DELETE FROM outbox WHERE id = ?', id);
+  }
+
+  /** Postpones rows (after a failure, or to respect a rate limit). */
+  postpone(ids: readonly number[], untilMs: number, error: string | null, countAttempt: boolean): void {
+    for (const id of ids) {
+      this.sql.exec(
+        'UPDATE outbox SET next_attempt_at = ?, last_error = ?, attempts = attempts + ? WHERE id = ?',
+        untilMs,
+        error,
+        countAttempt ? 1 : 0,
+        id,
+      );
+    }
+  }
+
+  nextOutboxAttempt(): number | null {
+    const row = this.sql.exec<{ at: number | null }>('SELECT MIN(next_attempt_at) AS at FROM outbox').one();
+    return row.at;
+  }
+
+  pendingOutbox(): { kind: string; count: number; attempts: number }[] {
+    return this.sql
+      .exec<{ kind: string; count: number; attempts: number }>(
+        'SELECT kind, COUNT(*) AS count, MAX(attempts) AS attempts FROM outbox GROUP BY kind',
+      )
+      .toArray();
+  }
+
+  // ---- window ----
+  addToBucket(bucketStart: number, variant: string, failures: number, successes: number): void {
+    this.sql.exec(
+      `INSERT INTO window_buckets (bucket_start, variant, failures, successes) VALUES (?, ?, ?, ?)
+       ON CONFLICT (bucket_start, variant) DO UPDATE SET
+         failures = failures + excluded.failures, successes = successes + excluded.successes`,
+      bucketStart,
+      variant,
+      failures,
+      successes,
+    );
+  }
+
+  windowCounts(floorMs: number): WindowCounts {
+    const row = this.sql
+      .exec<{ failures: number | null; successes: number | null }>(
+        'SELECT SUM(failures) AS failures, SUM(successes) AS successes FROM window_buckets WHERE bucket_start > ?',
+        floorMs,
+      )
+      .one();
+    return { failures: row.failures ?? 0, successes: row.successes ?? 0 };
+  }
+
+  windowByVariant(floorMs: number): Record<string, WindowCounts> {
+    const rows = this.sql
+      .exec<{ variant: string; failures: number; successes: number }>(
+        `SELECT variant, SUM(failures) AS failures, SUM(successes) AS successes FROM window_buckets
+         WHERE bucket_start > ? GROUP BY variant`,
+        floorMs,
+      )
+      .toArray();
+    return Object.fromEntries(rows.map((r) => [r.variant, { failures: r.failures, successes: r.successes }]));
+  }
+
+  windowBuckets(floorMs: number): { start: number; failures: number; successes: number }[] {
+    return this.sql
+      .exec<{ start: number; failures: number; successes: number }>(
+        `SELECT bucket_start AS start, SUM(failures) AS failures, SUM(successes) AS successes FROM window_buckets
+         WHERE bucket_start > ? GROUP BY bucket_start ORDER BY bucket_start`,
+        floorMs,
+      )
+      .toArray();
+  }
+
+  pruneBuckets(floorMs: number): void {
+    this.sql.exec('DELETE FROM window_buckets WHERE bucket_start <= ?', floorMs);
+  }
+
+  clearWindow(): void {
+    this.sql.exec('DELETE FROM window_buckets');
+  }
+
+  oldestBucket(): number | null {
+    return this.sql.exec<{ at: number | null }>('SELECT MIN(bucket_start) AS at FROM window_buckets').one().at;
+  }
+
+  // ---- exposures ----
+  addExposures(variants: Record<string, number>, lastAt: number): void {
+    for (const [variant, count] of Object.entries(variants)) {
+      this.sql.exec(
+        `INSERT INTO exposures (variant, count, last_at) VALUES (?, ?, ?)
+         ON CONFLICT (variant) DO UPDATE SET count = count + excluded.count, last_at = MAX(last_at, excluded.last_at)`,
+        variant,
+        count,
+        lastAt,
+      );
+    }
+  }
+
+  exposures(): { variant: string; count: number; last_at: number }[] {
+    return this.sql.exec<{ variant: string; count: number; last_at: number }>('SELECT * FROM exposures ORDER BY variant').toArray();
+  }
+
+  // ---- state ----
+  getState<T>(key: string): T | undefined {
+    const row = this.sql.exec<{ value: string }>('SELECT value FROM state WHERE key = ?', key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  setState(key: string, value: unknown): void {
+    this.sql.exec(
+      'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      key,
+      JSON.stringify(value),
+    );
+  }
+}
+
+function parseHistory(row: HistoryRow): HistoryEntry {
+  return {
+    version: row.version,
+    action: row.action as FlagAction,
+    actor: row.actor,
+    reason: row.reason,
+    before: row.before ? (JSON.parse(row.before) as FlagConfig) : null,
+    after: JSON.parse(row.after) as FlagConfig,
+    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
+    created_at: row.created_at,
+  };
+}

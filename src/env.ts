@@ -1,0 +1,24 @@
+import type { CatalogObject } from './do/catalog-object';
+import type { FlagObject } from './do/flag-object';
+
+/** Bindings and variables of the coordinator Worker (see wrangler.toml). */
+export interface Env {
+  FLAGS: DurableObjectNamespace<FlagObject>;
+  CATALOG: DurableObjectNamespace<CatalogObject>;
+  FLAGS_KV: KVNamespace;
+  /** This deployment's environment, matched against a flag's `environments`. */
+  ENVIRONMENT: string;
+  /** Seconds an isolate caches the KV bundle for OFREP evaluation. */
+  FLAG_CACHE_TTL_SECONDS?: string;
+  /** Secret: JSON array of `{ name, token, scopes }`. Unset → every protected route refuses. */
+  ADMIN_TOKENS?: string;
+  /** Optional Slack incoming-webhook URL for kills and rollout changes. */
+  SLACK_WEBHOOK_URL?: string;
+  /** Optional generic webhook URL; bodies are signed with WEBHOOK_SECRET (HMAC-SHA-256). */
+  WEBHOOK_URL?: string;
+  WEBHOOK_SECRET?: string;
+  /** "true" seeds the article's demo flags on first request (local development only). */
+  SEED_DEMO_FLAGS?: string;
+  /** Static admin UI files. */
+  ASSETS?: Fetcher;
+}

@@ -1,0 +1,104 @@
+/**
+ * Pure state transitions of a flag. Each returns the next configuration (version + 1) or a
+ * failure; the flag object stores the result, its history entry and its side effects together.
+ */
+import { z } from 'zod';
+import { createFlagSchema, type FlagConfig, type FlagPatch } from './schema';
+import { fail, invalid, ok, toFieldIssues, type Result } from './result';
+import { validateFlagConfig } from './validate';
+
+export type CreateFlagInput = z.infer<typeof createFlagSchema>;
+
+/** Names of the actions recorded in the history. */
+export type FlagAction =
+  | 'create'
+  | 'update'
+  | 'rollout_update'
+  | 'kill'
+  | 'auto_kill'
+  | 'archive'
+  | 'revert'
+  | 'plan_step';
+
+/** The fields an admin controls: what a revert restores and what a history entry compares. */
+const EDITABLE_FIELDS = [
+  'enabled',
+  'rollout_percentage',
+  'allowed_users',
+  'allowed_tenants',
+  'environments',
+  'metadata',
+  'description',
+  'owner',
+  'auto_kill',
+  'type',
+  'variants',
+  'on_variant',
+  'off_variant',
+  'split',
+  'bucket_by',
+  'rules',
+] as const satisfies readonly (keyof FlagConfig)[];
+
+export function newFlag(input: CreateFlagInput, nowIso: string): Result<FlagConfig> {
+  const { reason: _reason, ...fields } = input;
+  const flag: FlagConfig = { ...stripUndefined(fields), version: 1, archived: false, created_at: nowIso, updated_at: nowIso } as FlagConfig;
+  return checked(flag);
+}
+
+export function patched(flag: FlagConfig, patch: FlagPatch, nowIso: string): Result<FlagConfig> {
+  const { reason: _reason, ...fields } = patch;
+  const next: Record<string, unknown> = { ...flag };
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === null) delete next[key];
+    else if (value !== undefined) next[key] = value;
+  }
+  return checked(bump(next as unknown as FlagConfig, nowIso));
+}
+
+export function withRollout(flag: FlagConfig, percentage: number, nowIso: string): FlagConfig {
+  return bump({ ...flag, rollout_percentage: percentage }, nowIso);
+}
+
+/** The article's kill: enabled false, rollout 0. */
+export function killed(flag: FlagConfig, nowIso: string): FlagConfig {
+  return bump({ ...flag, enabled: false, rollout_percentage: 0 }, nowIso);
+}
+
+export function archived(flag: FlagConfig, nowIso: string): FlagConfig {
+  return bump({ ...flag, archived: true }, nowIso);
+}
+
+/** Restores the editable fields of `target` (an earlier version) as a new version. */
+export function reverted(flag: FlagConfig, target: FlagConfig, nowIso: string): Result<FlagConfig> {
+  const next: Record<string, unknown> = { ...flag };
+  for (const key of EDITABLE_FIELDS) {
+    if (target[key] === undefined) delete next[key];
+    else next[key] = target[key];
+  }
+  return checked(bump(next as unknown as FlagConfig, nowIso));
+}
+
+/** The editable fields that differ between two versions (for history and notifications). */
+export function changedFields(before: FlagConfig | null, after: FlagConfig): string[] {
+  if (!before) return [...EDITABLE_FIELDS].filter((k) => after[k] !== undefined);
+  return EDITABLE_FIELDS.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+}
+
+export function versionMismatch(flag: FlagConfig, expected: number | undefined): Result<never> | null {
+  if (expected === undefined || expected === flag.version) return null;
+  return fail(412, 'version_mismatch', `flag is at version ${flag.version}, not ${expected}`, { current: flag });
+}
+
+function bump(flag: FlagConfig, nowIso: string): FlagConfig {
+  return { ...flag, version: flag.version + 1, updated_at: nowIso };
+}
+
+function checked(flag: FlagConfig): Result<FlagConfig> {
+  const issues = validateFlagConfig(flag);
+  return issues.length > 0 ? invalid(toFieldIssues(issues)) : ok(flag);
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,73 @@
+/**
+ * The coordinator Worker: admin API, report API, OFREP evaluation and the admin UI over HTTP,
+ * plus `FlagCoordinator`, the RPC entrypoint application Workers reach through a service binding.
+ */
+import { WorkerEntrypoint } from 'cloudflare:workers';
+import { Router, type IRequest } from 'itty-router';
+import type { Env } from './env';
+import { normaliseReport, reportSchema, usageSchema, type ReportOutcome } from './flags/reports';
+import { invalid, toFieldIssues, type Result } from './flags/result';
+import { idSchema } from './flags/schema';
+import { errorResponse, HttpError } from './http/responses';
+import { adminRouter } from './routes/admin';
+import { flagStub, type Args } from './routes/context';
+import { ofrepRouter } from './routes/ofrep';
+import { reportsRouter } from './routes/reports';
+import { seedDemoFlags } from './seed';
+
+export { FlagObject } from './do/flag-object';
+export { CatalogObject } from './do/catalog-object';
+
+const router = Router<IRequest, Args>({
+  catch: (error: unknown) => {
+    if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message, error.details);
+    console.error('unhandled error', error);
+    return errorResponse(500, 'internal_error', 'internal error');
+  },
+  finally: [(response: Response | undefined) => response ?? errorResponse(404, 'not_found', 'no such route')],
+})
+  .get('/', () => Response.redirect('/admin', 302))
+  .get('/admin', serveUi)
+  .get('/admin/', serveUi)
+  .get('/admin/ui/*', serveUi)
+  .all('/admin/*', adminRouter.fetch)
+  .all('/v1/*', reportsRouter.fetch)
+  .all('/ofrep/v1/*', ofrepRouter.fetch);
+
+async function serveUi(request: IRequest, env: Env): Promise<Response> {
+  if (!env.ASSETS) return errorResponse(404, 'not_found', 'the admin UI is not deployed');
+  const url = new URL(request.url);
+  if (url.pathname === '/admin' || url.pathname === '/admin/') url.pathname = '/admin/index.html';
+  return env.ASSETS.fetch(new Request(url, request));
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    await seedDemoFlags(env);
+    return router.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;
+
+/**
+ * RPC for application Workers (service binding with `entrypoint = "FlagCoordinator"`). Inputs are
+ * validated like HTTP bodies; answers are `{ ok: true, value }` or `{ ok: false, status, code, … }`.
+ */
+export class FlagCoordinator extends WorkerEntrypoint<Env> {
+  /** Counts a batch of failures/successes; the answer says whether this report tripped the kill. */
+  async report(flagId: string, report: unknown): Promise<Result<ReportOutcome>> {
+    const id = idSchema.safeParse(flagId);
+    if (!id.success) return invalid(toFieldIssues(id.error.issues, 'flagId'));
+    const parsed = reportSchema.safeParse(report ?? {});
+    if (!parsed.success) return invalid(toFieldIssues(parsed.error.issues));
+    return flagStub(this.env, id.data).report(id.data, normaliseReport(parsed.data));
+  }
+
+  /** Evaluation counts per variant since the last flush (exposures, last use). */
+  async recordUsage(flagId: string, usage: unknown): Promise<Result<{ recorded: number }>> {
+    const id = idSchema.safeParse(flagId);
+    if (!id.success) return invalid(toFieldIssues(id.error.issues, 'flagId'));
+    const parsed = usageSchema.safeParse(usage);
+    if (!parsed.success) return invalid(toFieldIssues(parsed.error.issues));
+    return flagStub(this.env, id.data).recordUsage(id.data, parsed.data);
+  }
+}

@@ -1,0 +1,105 @@
+/** The admin API: flags, their history, health and the stale-flag report (see docs/api.md). */
+import { Router, type IRequest } from 'itty-router';
+import { z } from 'zod';
+import { DEFAULT_STALE_DAYS } from '../flags/stale';
+import {
+  createFlagSchema,
+  historyQuerySchema,
+  killSchema,
+  patchFlagSchema,
+  revertSchema,
+  rolloutSchema,
+  type FlagConfig,
+} from '../flags/schema';
+import { authenticate, requireScope, type Principal, type Scope } from '../http/auth';
+import { ifMatchVersion, parseQuery, readJson } from '../http/body';
+import { HttpError, json } from '../http/responses';
+import { catalogStub, flagIdParam, flagStub, unwrap, type Args } from './context';
+
+type AdminRequest = IRequest & { principal: Principal };
+
+const staleQuerySchema = z.object({ days: z.coerce.number().int().min(1).max(3650).default(DEFAULT_STALE_DAYS) }).strict();
+const listQuerySchema = z.object({ include_archived: z.enum(['true', 'false']).optional() }).strict();
+
+/** Authenticates, then checks the scope a route needs. */
+function scoped(scope: Scope) {
+  return async (request: AdminRequest, env: Args[0]) => {
+    request.principal = await authenticate(request, env.ADMIN_TOKENS);
+    requireScope(request.principal, scope);
+  };
+}
+
+function flagResponse(flag: FlagConfig, status = 200, extra: HeadersInit = {}): Response {
+  return json({ success: true, flag }, status, { ETag: `"${flag.version}"`, ...extra });
+}
+
+export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
+  .get('/whoami', async (request, env) => {
+    const principal = await authenticate(request, env.ADMIN_TOKENS);
+    return json({ name: principal.name, scopes: principal.scopes });
+  })
+  .get('/flags', scoped('flags:read'), async (request, env) => {
+    const query = parseQuery(request, listQuerySchema);
+    return json({ flags: await catalogStub(env).list(query.include_archived === 'true') });
+  })
+  .get('/flags/stale', scoped('flags:read'), async (request, env) => {
+    const { days } = parseQuery(request, staleQuerySchema);
+    return json({ threshold_days: days, flags: await catalogStub(env).stale(days) });
+  })
+  .post('/flags', scoped('flags:write'), async (request, env) => {
+    const input = await readJson(request, createFlagSchema);
+    const flag = unwrap(await flagStub(env, input.id).create(input, request.principal.name));
+    return flagResponse(flag, 201, { Location: `/admin/flags/${encodeURIComponent(flag.id)}` });
+  })
+  .get('/flags/:id', scoped('flags:read'), async (request, env) => {
+    const id = flagIdParam(request);
+    return flagResponse(unwrap(await flagStub(env, id).get(id)));
+  })
+  .patch('/flags/:id', scoped('flags:write'), async (request, env) => {
+    const id = flagIdParam(request);
+    const ifMatch = ifMatchVersion(request);
+    const patch = await readJson(request, patchFlagSchema);
+    return flagResponse(unwrap(await flagStub(env, id).patch(id, patch, request.principal.name, ifMatch)));
+  })
+  .delete('/flags/:id', scoped('flags:write'), async (request, env) => {
+    const id = flagIdParam(request);
+    const body = await readJson(request, killSchema, { optional: true });
+    return flagResponse(unwrap(await flagStub(env, id).archive(id, request.principal.name, body.reason)));
+  })
+  .post('/flags/:id/rollout', scoped('flags:write'), async (request, env) => {
+    const id = flagIdParam(request);
+    const ifMatch = ifMatchVersion(request);
+    const body = await readJson(request, rolloutSchema);
+    if (body.flagId !== undefined && body.flagId !== id) {
+      throw new HttpError(400, 'validation_failed', 'flagId in the body does not match the path', [
+        { path: 'flagId', message: `must match the path's flag id "${id}"` },
+      ]);
+    }
+    return flagResponse(unwrap(await flagStub(env, id).setRollout(id, body.percentage, request.principal.name, body.reason, ifMatch)));
+  })
+  .post('/flags/:id/kill', scoped('flags:write'), async (request, env) => {
+    const id = flagIdParam(request);
+    const body = await readJson(request, killSchema, { optional: true });
+    if (body.flagId !== undefined && body.flagId !== id) {
+      throw new HttpError(400, 'validation_failed', 'flagId in the body does not match the path', [
+        { path: 'flagId', message: `must match the path's flag id "${id}"` },
+      ]);
+    }
+    return flagResponse(unwrap(await flagStub(env, id).kill(id, request.principal.name, body.reason)));
+  })
+  .post('/flags/:id/revert', scoped('flags:write'), async (request, env) => {
+    const id = flagIdParam(request);
+    const ifMatch = ifMatchVersion(request);
+    const body = await readJson(request, revertSchema);
+    return flagResponse(unwrap(await flagStub(env, id).revert(id, body.version, request.principal.name, body.reason, ifMatch)));
+  })
+  .get('/flags/:id/history', scoped('flags:read'), async (request, env) => {
+    const id = flagIdParam(request);
+    const query = parseQuery(request, historyQuerySchema);
+    return json(unwrap(await flagStub(env, id).history(id, query.limit, query.before)));
+  })
+  .get('/flags/:id/health', scoped('flags:read'), async (request, env) => {
+    const id = flagIdParam(request);
+    return json(unwrap(await flagStub(env, id).health(id)));
+  });
+

@@ -1,0 +1,83 @@
+/**
+ * OpenFeature Remote Evaluation Protocol (open-feature/protocol, service/openapi.yaml), served
+ * from the KV bundle through a per-isolate cache: evaluation never touches a Durable Object.
+ */
+import { Router, type IRequest } from 'itty-router';
+import { z } from 'zod';
+import { evaluate, type Evaluation, type EvaluationContext } from '../flags/evaluate';
+import type { FlagBundle } from '../flags/schema';
+import { authenticate, requireScope } from '../http/auth';
+import { json } from '../http/responses';
+import { BundleCache, KvSnapshotSource } from '../sdk/bundle-cache';
+import type { Args } from './context';
+
+const contextSchema = z.record(z.string().max(128), z.unknown()).refine((c) => c['targetingKey'] === undefined || typeof c['targetingKey'] === 'string', {
+  message: 'targetingKey must be a string',
+  path: ['targetingKey'],
+});
+const requestSchema = z.object({ context: contextSchema.optional() });
+
+let cache: { kv: KVNamespace; ttl: number; bundle: BundleCache } | null = null;
+
+function bundleCache(env: Args[0]): BundleCache {
+  const ttl = Number(env.FLAG_CACHE_TTL_SECONDS ?? '5') * 1000;
+  if (!cache || cache.kv !== env.FLAGS_KV || cache.ttl !== ttl) {
+    cache = { kv: env.FLAGS_KV, ttl, bundle: new BundleCache(new KvSnapshotSource(env.FLAGS_KV), ttl) };
+  }
+  return cache.bundle;
+}
+
+async function evaluator(request: IRequest, env: Args[0]) {
+  requireScope(await authenticate(request, env.ADMIN_TOKENS), 'evaluate');
+}
+
+/** The context, or an OFREP `INVALID_CONTEXT` failure. */
+async function readContext(request: IRequest): Promise<EvaluationContext | string> {
+  let body: unknown;
+  try {
+    const text = await request.text();
+    body = text.trim() === '' ? {} : JSON.parse(text);
+  } catch {
+    return 'the body is not valid JSON';
+  }
+  const parsed = requestSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return `${['context', ...issue.path.map(String)].join('.')}: ${issue.message}`;
+  }
+  return (parsed.data.context ?? {}) as EvaluationContext;
+}
+
+function toOfrep(key: string, result: Evaluation) {
+  if (result.errorCode) return { key, errorCode: result.errorCode, errorDetails: `Flag '${key}' was not found` };
+  return {
+    key,
+    value: result.value,
+    reason: result.reason,
+    variant: result.variant,
+    metadata: { version: result.version ?? 0 },
+  };
+}
+
+function evaluateIn(bundle: FlagBundle | null, key: string, context: EvaluationContext, environment: string): Evaluation {
+  return evaluate(bundle?.flags[key], context, { environment, segments: bundle?.segments });
+}
+
+export const ofrepRouter = Router<IRequest, Args>({ base: '/ofrep/v1' })
+  .post('/evaluate/flags/:key', evaluator, async (request, env) => {
+    const key = decodeURIComponent(request.params['key'] ?? '');
+    const context = await readContext(request);
+    if (typeof context === 'string') return json({ key, errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
+    const result = evaluateIn(await bundleCache(env).get(), key, context, env.ENVIRONMENT);
+    return json(toOfrep(key, result), result.errorCode ? 404 : 200);
+  })
+  .post('/evaluate/flags', evaluator, async (request, env) => {
+    const context = await readContext(request);
+    if (typeof context === 'string') return json({ errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
+    const bundle = await bundleCache(env).get();
+    const etag = `"${bundle?.generated_at ?? 'empty'}"`;
+    const flags = Object.keys(bundle?.flags ?? {})
+      .sort()
+      .map((key) => toOfrep(key, evaluateIn(bundle, key, context, env.ENVIRONMENT)));
+    return json({ flags, metadata: { generated_at: bundle?.generated_at ?? null } }, 200, { ETag: etag });
+  });
