@@ -8,6 +8,10 @@ export default defineConfig({
       miniflare: {
         bindings: {
           ENVIRONMENT: 'production',
+          // Notification receivers: tests intercept these with a spy on fetch; `.invalid` never resolves.
+          SLACK_WEBHOOK_URL: 'https://hooks.slack.invalid/services/T000/B000/XXXX',
+          WEBHOOK_URL: 'https://hooks.example.invalid/flag-events',
+          WEBHOOK_SECRET: 'test-webhook-secret',
           ADMIN_TOKENS: JSON.stringify([
             { name: 'admin', token: 'test-admin-token', scopes: ['flags:read', 'flags:write', 'reports:write', 'evaluate'] },
             { name: 'viewer', token: 'test-read-token', scopes: ['flags:read'] },
@@ -19,5 +23,7 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/browser/**'],
+    setupFiles: ['./test/setup.ts'],
   },
 });

@@ -87,9 +87,9 @@ export function evaluate(
   }
 
   if (flag.rules.length > 0) {
-    const now = options.now ?? Date.now();
+    const conditionOptions = { now: options.now ?? Date.now(), segments: options.segments };
     for (const rule of flag.rules) {
-      if (!conditionsMatch(rule.conditions, context, { now, segments: options.segments })) continue;
+      if (!conditionsMatch(rule.conditions, context, conditionOptions)) continue;
       const variant = 'variant' in rule.serve ? rule.serve.variant : pickSplit(rule.serve.split, bucketOf(flag, context, options));
       return serve(variant, 'TARGETING_MATCH');
     }

@@ -1,0 +1,6 @@
+import { beforeAll } from 'vitest';
+import { interceptReceivers } from './helpers/receiver';
+
+beforeAll(() => {
+  interceptReceivers();
+});
