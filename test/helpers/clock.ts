@@ -14,7 +14,7 @@ export class TestClock implements Clock {
 
 /** Installs `clock` in the object behind `stub` (again after an eviction, which resets it). */
 export async function useClock(stub: DurableObjectStub, clock: Clock): Promise<void> {
-  await runInDurableObject(stub, (instance: { clock: Clock }) => {
-    instance.clock = clock;
+  await runInDurableObject(stub, (instance) => {
+    (instance as unknown as { clock: Clock }).clock = clock;
   });
 }
