@@ -13,6 +13,7 @@ import { adminRouter } from './routes/admin';
 import { flagStub, type Args } from './routes/context';
 import { ofrepRouter } from './routes/ofrep';
 import { reportsRouter } from './routes/reports';
+import { segmentsRouter } from './routes/segments';
 import { seedDemoFlags } from './seed';
 
 export { FlagObject } from './do/flag-object';
@@ -30,6 +31,8 @@ const router = Router<IRequest, Args>({
   .get('/admin', serveUi)
   .get('/admin/', serveUi)
   .get('/admin/ui/*', serveUi)
+  .all('/admin/segments', segmentsRouter.fetch)
+  .all('/admin/segments/*', segmentsRouter.fetch)
   .all('/admin/*', adminRouter.fetch)
   .all('/v1/*', reportsRouter.fetch)
   .all('/ofrep/v1/*', ofrepRouter.fetch);

@@ -1,5 +1,9 @@
 import init from './0001_init.sql';
+import segments from './0002_segments.sql';
 import type { Migration } from '../../src/do/migrations';
 
 /** CatalogObject schema, in order. Append new files; never edit an applied one. */
-export const catalogMigrations: Migration[] = [{ name: '0001_init', sql: init }];
+export const catalogMigrations: Migration[] = [
+  { name: '0001_init', sql: init },
+  { name: '0002_segments', sql: segments },
+];

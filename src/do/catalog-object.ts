@@ -8,11 +8,22 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { catalogMigrations } from '../../migrations/catalog';
-import { KV_KEYS, type FlagBundle, type FlagSnapshot } from '../flags/schema';
+import { fail, ok, type Result } from '../flags/result';
+import { KV_KEYS, type FlagBundle, type FlagSnapshot, type Segment } from '../flags/schema';
+import {
+  archivedSegment,
+  newSegment,
+  patchedSegment,
+  referencedSegments,
+  segmentVersionMismatch,
+  type CreateSegmentInput,
+  type SegmentPatch,
+} from '../flags/segments';
 import { staleReasons, type StaleFlag } from '../flags/stale';
 import type { FlagSummary } from '../flags/status';
 import type { Env } from '../env';
 import { applyMigrations } from './migrations';
+import { SegmentStore, type SegmentHistoryEntry } from './segment-store';
 import { KV_WRITE_INTERVAL_MS, systemClock, type Clock } from './flag-object';
 
 export const CATALOG_NAME = 'catalog';
@@ -31,9 +42,11 @@ type FlagRow = { id: string; version: number; summary: string; snapshot: string;
 export class CatalogObject extends DurableObject<Env> {
   clock: Clock = systemClock;
   private publishing: Promise<void> | null = null;
+  private readonly segments: SegmentStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.segments = new SegmentStore(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, catalogMigrations);
     });
@@ -99,7 +112,98 @@ export class CatalogObject extends DurableObject<Env> {
     for (const row of this.sql.exec<FlagRow>('SELECT id, snapshot FROM flags WHERE archived = 0').toArray()) {
       flags[row.id] = JSON.parse(row.snapshot) as FlagSnapshot;
     }
-    return { schema: 1, generated_at: new Date(this.clock.now()).toISOString(), flags, segments: {} };
+    const segments: FlagBundle['segments'] = {};
+    for (const segment of this.segments.list(false)) {
+      segments[segment.id] = { id: segment.id, version: segment.version, conditions: segment.conditions };
+    }
+    return { schema: 1, generated_at: new Date(this.clock.now()).toISOString(), flags, segments };
+  }
+
+  // ------------------------------------------------------------------ segments
+
+  listSegments(): Segment[] {
+    return this.segments.list(false);
+  }
+
+  getSegment(id: string): Result<Segment> {
+    const segment = this.segments.get(id);
+    return segment ? ok(segment) : fail(404, 'not_found', `segment "${id}" not found`);
+  }
+
+  createSegment(input: CreateSegmentInput, actor: string): Result<Segment> {
+    if (this.segments.get(input.id)) return fail(409, 'conflict', `a segment with id "${input.id}" already exists`);
+    const created = newSegment(input, this.isoNow());
+    if (!created.ok) return created;
+    this.changeSegment(created.value, { action: 'create', actor, reason: input.reason ?? null, before: null });
+    return created;
+  }
+
+  patchSegment(id: string, patch: SegmentPatch, actor: string, ifMatch?: number): Result<Segment> {
+    const current = this.liveSegment(id);
+    if (!current.ok) return current;
+    const mismatch = segmentVersionMismatch(current.value, ifMatch);
+    if (mismatch) return mismatch;
+    const next = patchedSegment(current.value, patch, this.isoNow());
+    if (!next.ok) return next;
+    this.changeSegment(next.value, { action: 'update', actor, reason: patch.reason ?? null, before: current.value });
+    return next;
+  }
+
+  /** Archives a segment no live flag uses; refused with 409 while any flag's rules refer to it. */
+  deleteSegment(id: string, actor: string, reason?: string): Result<Segment> {
+    const current = this.liveSegment(id);
+    if (!current.ok) return current;
+    const users = this.flagsUsingSegment(id);
+    if (users.length > 0) {
+      return fail(409, 'conflict', `segment "${id}" is used by ${users.length} flag(s): ${users.join(', ')}`, { flags: users });
+    }
+    const next = archivedSegment(current.value, this.isoNow());
+    this.changeSegment(next, { action: 'archive', actor, reason: reason ?? null, before: current.value });
+    return ok(next);
+  }
+
+  segmentHistory(id: string, limit: number, before?: number): Result<{ entries: SegmentHistoryEntry[] }> {
+    if (!this.segments.get(id)) return fail(404, 'not_found', `segment "${id}" not found`);
+    return ok({ entries: this.segments.history(id, limit, before) });
+  }
+
+  /** Which of these segment ids do not exist (or are archived). */
+  missingSegments(ids: readonly string[]): string[] {
+    return ids.filter((id) => {
+      const segment = this.segments.get(id);
+      return !segment || segment.archived;
+    });
+  }
+
+  private liveSegment(id: string): Result<Segment> {
+    const segment = this.segments.get(id);
+    if (!segment) return fail(404, 'not_found', `segment "${id}" not found`);
+    if (segment.archived) return fail(409, 'conflict', `segment "${id}" is archived`);
+    return ok(segment);
+  }
+
+  private flagsUsingSegment(id: string): string[] {
+    const users: string[] = [];
+    for (const row of this.sql.exec<FlagRow>('SELECT id, snapshot FROM flags WHERE archived = 0').toArray()) {
+      const snapshot = JSON.parse(row.snapshot) as FlagSnapshot;
+      if (referencedSegments(snapshot.rules).has(id)) users.push(row.id);
+    }
+    for (const segment of this.segments.list(false)) {
+      if (segment.id !== id && segment.conditions.some((c) => c.op === 'in_segment' && c.values.includes(id))) users.push(`segment:${segment.id}`);
+    }
+    return users;
+  }
+
+  private changeSegment(segment: Segment, entry: Omit<SegmentHistoryEntry, 'version' | 'after' | 'created_at'>): void {
+    this.ctx.storage.transactionSync(() => {
+      this.segments.save(segment, entry);
+      this.bumpBundle();
+    });
+    this.ctx.waitUntil(this.publish());
+  }
+
+  private isoNow(): string {
+    return new Date(this.clock.now()).toISOString();
   }
 
   override async alarm(): Promise<void> {

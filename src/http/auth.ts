@@ -5,6 +5,8 @@
  * SHA-256 digests with a constant-time comparison, against every configured token.
  */
 import { z } from 'zod';
+import type { IRequest } from 'itty-router';
+import type { Env } from '../env';
 import { HttpError } from './responses';
 
 export const SCOPES = ['flags:read', 'flags:write', 'reports:write', 'evaluate'] as const;
@@ -24,6 +26,9 @@ export interface Principal {
   name: string;
   scopes: readonly Scope[];
 }
+
+/** A routed request after `scoped` has run. */
+export type AuthenticatedRequest = IRequest & { principal: Principal };
 
 interface StoredToken {
   principal: Principal;
@@ -72,6 +77,14 @@ export async function authenticate(request: Request, secret: string | undefined)
   }
   if (!found) throw new HttpError(401, 'unauthorized', 'invalid token');
   return found;
+}
+
+/** itty-router middleware: authenticates, records the caller on the request, checks the scope. */
+export function scoped<R extends AuthenticatedRequest = AuthenticatedRequest, E extends Env = Env>(scope: Scope) {
+  return async (request: R, env: E): Promise<void> => {
+    request.principal = await authenticate(request, env.ADMIN_TOKENS);
+    requireScope(request.principal, scope);
+  };
 }
 
 export function requireScope(principal: Principal, scope: Scope): void {

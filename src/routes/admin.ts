@@ -11,23 +11,15 @@ import {
   rolloutSchema,
   type FlagConfig,
 } from '../flags/schema';
-import { authenticate, requireScope, type Principal, type Scope } from '../http/auth';
+import { authenticate, scoped, type AuthenticatedRequest } from '../http/auth';
 import { ifMatchVersion, parseQuery, readJson } from '../http/body';
 import { HttpError, json } from '../http/responses';
-import { catalogStub, flagIdParam, flagStub, unwrap, type Args } from './context';
+import { catalogStub, flagIdParam, flagStub, requireSegments, unwrap, type Args } from './context';
 
-type AdminRequest = IRequest & { principal: Principal };
+type AdminRequest = AuthenticatedRequest;
 
 const staleQuerySchema = z.object({ days: z.coerce.number().int().min(1).max(3650).default(DEFAULT_STALE_DAYS) }).strict();
 const listQuerySchema = z.object({ include_archived: z.enum(['true', 'false']).optional() }).strict();
-
-/** Authenticates, then checks the scope a route needs. */
-function scoped(scope: Scope) {
-  return async (request: AdminRequest, env: Args[0]) => {
-    request.principal = await authenticate(request, env.ADMIN_TOKENS);
-    requireScope(request.principal, scope);
-  };
-}
 
 function flagResponse(flag: FlagConfig, status = 200, extra: HeadersInit = {}): Response {
   return json({ success: true, flag }, status, { ETag: `"${flag.version}"`, ...extra });
@@ -48,6 +40,7 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
   })
   .post('/flags', scoped('flags:write'), async (request, env) => {
     const input = await readJson(request, createFlagSchema);
+    await requireSegments(env, input.rules);
     const flag = unwrap(await flagStub(env, input.id).create(input, request.principal.name));
     return flagResponse(flag, 201, { Location: `/admin/flags/${encodeURIComponent(flag.id)}` });
   })
@@ -59,6 +52,7 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
     const id = flagIdParam(request);
     const ifMatch = ifMatchVersion(request);
     const patch = await readJson(request, patchFlagSchema);
+    await requireSegments(env, patch.rules);
     return flagResponse(unwrap(await flagStub(env, id).patch(id, patch, request.principal.name, ifMatch)));
   })
   .delete('/flags/:id', scoped('flags:write'), async (request, env) => {

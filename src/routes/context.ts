@@ -2,8 +2,9 @@
 import type { Env } from '../env';
 import { CATALOG_NAME, type CatalogObject } from '../do/catalog-object';
 import type { FlagObject } from '../do/flag-object';
-import { idSchema } from '../flags/schema';
-import type { Result } from '../flags/result';
+import { idSchema, type Rule } from '../flags/schema';
+import { invalid, type Result } from '../flags/result';
+import { referencedSegments } from '../flags/segments';
 import { parse } from '../http/body';
 import { HttpError } from '../http/responses';
 
@@ -19,7 +20,20 @@ export type RpcView<T, K extends keyof T> = {
 };
 
 type FlagMethods = 'create' | 'get' | 'patch' | 'setRollout' | 'kill' | 'archive' | 'revert' | 'history' | 'report' | 'recordUsage' | 'health';
-type CatalogMethods = 'list' | 'stale' | 'claimSeed' | 'bundle' | 'upsertFlag' | 'recordUsage';
+type CatalogMethods =
+  | 'list'
+  | 'stale'
+  | 'claimSeed'
+  | 'bundle'
+  | 'upsertFlag'
+  | 'recordUsage'
+  | 'listSegments'
+  | 'getSegment'
+  | 'createSegment'
+  | 'patchSegment'
+  | 'deleteSegment'
+  | 'segmentHistory'
+  | 'missingSegments';
 
 export function flagStub(env: Env, flagId: string): RpcView<FlagObject, FlagMethods> {
   return env.FLAGS.get(env.FLAGS.idFromName(flagId)) as unknown as RpcView<FlagObject, FlagMethods>;
@@ -32,6 +46,23 @@ export function catalogStub(env: Env): RpcView<CatalogObject, CatalogMethods> {
 /** The `:id` path parameter, validated. */
 export function flagIdParam(request: { params: Record<string, string> }): string {
   return parse(idSchema, decodeURIComponent(request.params['id'] ?? ''), 'id');
+}
+
+/** Refuses rules that use a segment which does not exist, naming the condition's path. */
+export async function requireSegments(env: Env, rules: readonly Rule[] | undefined): Promise<void> {
+  if (!rules?.length) return;
+  const used = [...referencedSegments(rules)];
+  if (used.length === 0) return;
+  const missing = new Set(await catalogStub(env).missingSegments(used));
+  if (missing.size === 0) return;
+  const details = rules.flatMap((rule, r) =>
+    rule.conditions.flatMap((condition, c) =>
+      condition.op === 'in_segment' && condition.values.some((v) => missing.has(String(v)))
+        ? [{ path: `rules.${r}.conditions.${c}.values`, message: `unknown segment(s): ${[...missing].join(', ')}` }]
+        : [],
+    ),
+  );
+  throw HttpError.from(invalid(details));
 }
 
 /** The value of a successful result; a failure ends the request with its status. */
