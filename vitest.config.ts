@@ -25,5 +25,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/browser/**'],
     setupFiles: ['./test/setup.ts'],
+    // Generous: the suite shares two cores with workerd; nothing here asserts on time.
+    testTimeout: 30_000,
   },
 });

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { createExecutionContext, evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
+import { flagMigrations } from '../../migrations/flag';
 import { api, bundleVersion, createFlag, kvVersion, TOKENS } from '../helpers/api';
 
 describe('create, read, list', () => {
@@ -236,6 +237,6 @@ describe('durability', () => {
     const migrations = await runInDurableObject(stub, (_instance, state) =>
       state.storage.sql.exec<{ name: string }>('SELECT name FROM _migrations').toArray(),
     );
-    expect(migrations.map((m) => m.name)).toEqual(['0001_init']);
+    expect(migrations.map((m) => m.name)).toEqual(flagMigrations.map((m) => m.name));
   });
 });
