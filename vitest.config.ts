@@ -8,6 +8,8 @@ export default defineConfig({
       miniflare: {
         bindings: {
           ENVIRONMENT: 'production',
+          // Read the KV bundle on every OFREP request, so tests see a publish without waiting out a cache.
+          FLAG_CACHE_TTL_SECONDS: '0',
           // Notification receivers: tests intercept these with a spy on fetch; `.invalid` never resolves.
           SLACK_WEBHOOK_URL: 'https://hooks.slack.invalid/services/T000/B000/XXXX',
           WEBHOOK_URL: 'https://hooks.example.invalid/flag-events',

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { api, bundleVersion, createFlag, TOKENS } from '../helpers/api';
+
+const ofrep = (path: string, body: unknown, token: string = TOKENS.reporter) =>
+  api('POST', `/ofrep/v1/evaluate/flags${path}`, body, { token });
+
+describe('OFREP evaluation from the KV bundle', () => {
+  it('evaluates boolean, string, number and object flags with reason, variant and version', async () => {
+    await createFlag({ id: 'o-bool', enabled: true, rollout_percentage: 100 });
+    await createFlag({ id: 'o-string', enabled: true, rollout_percentage: 100, type: 'string', variants: { a: 'blue', b: 'green' }, on_variant: 'b', off_variant: 'a' });
+    await createFlag({ id: 'o-number', enabled: false, type: 'number', variants: { low: 1, high: 2.5 }, on_variant: 'high', off_variant: 'low' });
+    await createFlag({ id: 'o-json', enabled: true, rollout_percentage: 100, type: 'json', variants: { v1: { layout: 'grid', cols: 3 }, v0: null }, on_variant: 'v1', off_variant: 'v0' });
+    await bundleVersion('o-json', 1);
+    await bundleVersion('o-bool', 1);
+    await bundleVersion('o-string', 1);
+    await bundleVersion('o-number', 1);
+    const ctx = { context: { targetingKey: 'user-1' } };
+    expect((await ofrep('/o-bool', ctx)).body).toEqual({ key: 'o-bool', value: true, reason: 'STATIC', variant: 'on', metadata: { version: 1 } });
+    expect((await ofrep('/o-string', ctx)).body).toMatchObject({ value: 'green', variant: 'b' });
+    expect((await ofrep('/o-number', ctx)).body).toMatchObject({ value: 1, variant: 'low', reason: 'DISABLED' });
+    expect((await ofrep('/o-json', ctx)).body).toMatchObject({ value: { layout: 'grid', cols: 3 }, variant: 'v1' });
+  });
+
+  it('uses targetingKey as the user and tenantId as the tenant', async () => {
+    await createFlag({ id: 'o-allow', enabled: true, rollout_percentage: 0, allowed_users: ['vip'], allowed_tenants: ['acme'] });
+    await bundleVersion('o-allow', 1);
+    expect((await ofrep('/o-allow', { context: { targetingKey: 'vip' } })).body).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
+    expect((await ofrep('/o-allow', { context: { targetingKey: 'x', tenantId: 'acme' } })).body).toMatchObject({ value: true });
+    expect((await ofrep('/o-allow', { context: { targetingKey: 'x' } })).body).toMatchObject({ value: false, reason: 'DEFAULT' });
+  });
+
+  it('an unknown flag is FLAG_NOT_FOUND with 404; a malformed context is INVALID_CONTEXT with 400', async () => {
+    const missing = await ofrep('/does-not-exist', { context: {} });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ key: 'does-not-exist', errorCode: 'FLAG_NOT_FOUND' });
+    for (const body of [{ context: 'nope' }, { context: { targetingKey: 42 } }, { context: [] }]) {
+      const bad = await ofrep('/o-bool', body);
+      expect(bad.status, JSON.stringify(body)).toBe(400);
+      expect(bad.body.errorCode).toBe('INVALID_CONTEXT');
+    }
+    const malformed = await api('POST', '/ofrep/v1/evaluate/flags/o-bool', undefined, {
+      token: TOKENS.reporter,
+      rawBody: '{',
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errorCode).toBe('INVALID_CONTEXT');
+  });
+
+  it('bulk evaluation returns every live flag', async () => {
+    await createFlag({ id: 'o-bulk', enabled: true, rollout_percentage: 100 });
+    await bundleVersion('o-bulk', 1);
+    const bulk = await ofrep('', { context: { targetingKey: 'user-1' } });
+    expect(bulk.status).toBe(200);
+    expect(bulk.headers.get('ETag')).toBeTruthy();
+    expect(bulk.body.flags.find((f: any) => f.key === 'o-bulk')).toMatchObject({ value: true, variant: 'on' });
+  });
+
+  it('needs the evaluate scope', async () => {
+    expect((await ofrep('/o-bool', { context: {} }, TOKENS.viewer)).status).toBe(403);
+    expect((await api('POST', '/ofrep/v1/evaluate/flags/o-bool', { context: {} }, { token: null })).status).toBe(401);
+  });
+});
