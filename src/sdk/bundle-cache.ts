@@ -3,6 +3,10 @@
  * today) at most once per time-to-live however many flags are evaluated. Concurrent callers share
  * one in-flight read; when the source fails the last good bundle is kept; `null` means there has
  * never been a bundle (callers then treat every flag as off: fail safe).
+ *
+ * A read that never settles (the request that started it was cancelled, say) must not hold every
+ * later caller hostage: each caller waits at most `loadTimeoutMs` for it and then answers from
+ * what it has, and a read older than that is abandoned so the next caller starts a fresh one.
  */
 import { KV_KEYS, type FlagBundle } from '../flags/schema';
 
@@ -11,46 +15,100 @@ export interface SnapshotSource {
   load(): Promise<FlagBundle | null>;
 }
 
+/** The subset of a KV binding the source uses (a `KVNamespace` satisfies it). */
+export interface KvReader {
+  get(key: string, type: 'json'): Promise<unknown>;
+}
+
 export class KvSnapshotSource implements SnapshotSource {
   constructor(
-    private readonly kv: KVNamespace,
+    private readonly kv: KvReader,
     private readonly key: string = KV_KEYS.bundle,
   ) {}
 
-  load(): Promise<FlagBundle | null> {
-    return this.kv.get<FlagBundle>(this.key, 'json');
+  async load(): Promise<FlagBundle | null> {
+    const value = await this.kv.get(this.key, 'json');
+    if (value === null || value === undefined) return null;
+    if (!isBundle(value)) throw new Error(`KV key "${this.key}" does not hold a flag bundle`);
+    return value;
   }
 }
 
+/** Cheap structural check: a malformed value is a failed read (the last good bundle is kept). */
+function isBundle(value: unknown): value is FlagBundle {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<FlagBundle>;
+  return v.schema === 1 && typeof v.generated_at === 'string' && typeof v.flags === 'object' && v.flags !== null;
+}
+
 export interface BundleCacheStats {
+  /** Reads started against the source. */
   reads: number;
+  /** Reads that threw (or returned something that is not a bundle). */
   failures: number;
+  /** Callers that stopped waiting for a slow read and answered from the bundle in memory. */
+  timeouts: number;
+}
+
+export interface BundleCacheOptions {
+  /** How long a caller waits for a read before answering from memory (default 2 s). */
+  loadTimeoutMs?: number;
 }
 
 export class BundleCache {
   private bundle: FlagBundle | null = null;
   private fetchedAt = -Infinity;
   private inFlight: Promise<FlagBundle | null> | null = null;
-  readonly stats: BundleCacheStats = { reads: 0, failures: 0 };
+  private inFlightSince = 0;
+  private readonly loadTimeoutMs: number;
+  readonly stats: BundleCacheStats = { reads: 0, failures: 0, timeouts: 0 };
 
   constructor(
     private readonly source: SnapshotSource,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+    options: BundleCacheOptions = {},
+  ) {
+    this.loadTimeoutMs = options.loadTimeoutMs ?? 2_000;
+  }
 
   /** The current bundle, refreshed when older than the time-to-live. */
   get(): Promise<FlagBundle | null> {
-    if (this.now() - this.fetchedAt < this.ttlMs) return Promise.resolve(this.bundle);
-    this.inFlight ??= this.refresh().finally(() => {
-      this.inFlight = null;
-    });
-    return this.inFlight;
+    const now = this.now();
+    if (now - this.fetchedAt < this.ttlMs) return Promise.resolve(this.bundle);
+    // A read that has not settled in time is abandoned (it may belong to a cancelled request).
+    if (this.inFlight && now - this.inFlightSince >= this.loadTimeoutMs) this.inFlight = null;
+    if (!this.inFlight) {
+      const read: Promise<FlagBundle | null> = this.refresh().finally(() => {
+        if (this.inFlight === read) this.inFlight = null;
+      });
+      this.inFlight = read;
+      this.inFlightSince = now;
+    }
+    return this.waitFor(this.inFlight);
   }
 
   /** The bundle in memory, without reading; for synchronous callers after a `get()`. */
   peek(): FlagBundle | null {
     return this.bundle;
+  }
+
+  /** Forgets the read time so the next `get()` reads the source (the bundle in memory is kept). */
+  invalidate(): void {
+    this.fetchedAt = -Infinity;
+  }
+
+  private waitFor(read: Promise<FlagBundle | null>): Promise<FlagBundle | null> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<FlagBundle | null>((resolve) => {
+      timer = setTimeout(() => {
+        this.stats.timeouts++;
+        resolve(this.bundle);
+      }, this.loadTimeoutMs);
+    });
+    return Promise.race([read, timeout]).finally(() => {
+      if (timer !== undefined) clearTimeout(timer);
+    });
   }
 
   private async refresh(): Promise<FlagBundle | null> {

@@ -1,0 +1,330 @@
+/**
+ * FlagClient: feature flags for application Workers.
+ *
+ * Reads the coordinator's KV bundle (`flags:bundle`, every flag and segment in one value) at most
+ * once per isolate per cache period, evaluates locally with the coordinator's own `evaluate`, and
+ * reports outcomes and evaluation counts to the coordinator in batches through `ctx.waitUntil`.
+ *
+ *   const flags = getFlagClient({ kv: env.FLAGS_KV, environment: env.ENVIRONMENT, reporter: env.FLAG_COORDINATOR });
+ *   if (await flags.isEnabled('new-chatbot', { userId }, ctx)) { … }
+ *   return flags.withFallback(ctx, 'new-chatbot', { userId }, { enabled: () => newBot(req), fallback: () => oldBot(req) });
+ *
+ * Fail safe: with no bundle ever loaded (KV empty or unreachable since the isolate started) every
+ * flag is off; when KV fails later, the last good bundle keeps serving.
+ */
+import { evaluate as evaluateFlag, type EvaluationContext, type EvaluationReason } from '../flags/evaluate';
+import type { FlagBundle, FlagSnapshot, FlagType } from '../flags/schema';
+import { BundleCache, KvSnapshotSource, type KvReader, type SnapshotSource } from './bundle-cache';
+import { LruBucketCache } from './lru';
+import { BatchReporter, errorSample, type FlagReporterBinding, type ReporterOptions, type WaitUntil } from './reporter';
+
+/**
+ * Who is asking. OpenFeature's shape (`targetingKey`, `tenantId`, any other attribute at the top
+ * level) and the article's `{ userId, tenantId }` both work: `userId` stands for `targetingKey`
+ * when that is absent. Attributes may also be grouped under `attrs`.
+ */
+export interface FlagContext {
+  targetingKey?: string;
+  userId?: string;
+  tenantId?: string;
+  attrs?: Record<string, unknown>;
+  [attribute: string]: unknown;
+}
+
+/** OpenFeature error codes the client can produce. */
+export type FlagErrorCode = 'FLAG_NOT_FOUND' | 'TYPE_MISMATCH' | 'PROVIDER_NOT_READY' | 'GENERAL';
+
+/** The answer of `evaluate`: what the coordinator's evaluation says, plus the snapshot version. */
+export interface FlagEvaluation<T = unknown> {
+  flagId: string;
+  /** The served variant's value; `undefined` on an error (unknown flag, no bundle). */
+  value: T;
+  variant?: string;
+  reason: EvaluationReason;
+  /** Version of the flag's snapshot; absent when the flag is unknown. */
+  version?: number;
+  errorCode?: FlagErrorCode;
+  errorMessage?: string;
+}
+
+/** The value kinds a caller can ask for; `object` is a `json` flag. */
+export type ValueKind = 'boolean' | 'string' | 'number' | 'object';
+
+/** A typed answer: on any error, `value` is the caller's default. */
+export interface FlagDetails<T> extends FlagEvaluation<T> {
+  /** The flag's declared type, when the flag is known. */
+  flagType?: FlagType;
+}
+
+export interface FlagClientOptions {
+  /** The coordinator's KV namespace (its `FLAGS_KV`). Needed unless `source` is given. */
+  kv?: KvReader;
+  /** Where bundles come from; defaults to the `flags:bundle` key of `kv`. */
+  source?: SnapshotSource;
+  /** This deployment's environment, matched against a flag's `environments`. */
+  environment: string;
+  /** Seconds the isolate keeps a bundle before reading KV again (default 5; fractions allowed). */
+  cacheTtlSeconds?: number;
+  /** The coordinator's service binding (`entrypoint = "FlagCoordinator"`), for reports and usage. */
+  reporter?: FlagReporterBinding;
+  /** Batching and retry settings of the reporter. */
+  reporting?: ReporterOptions;
+  /** Bucket hashes remembered (LRU; default 10,000 flag+user pairs). */
+  bucketCacheSize?: number;
+  /** How long a caller waits for a KV read before answering from memory (default 2 s). */
+  loadTimeoutMs?: number;
+  /** Clock for the cache and the `now` attribute; tests replace it. */
+  now?: () => number;
+}
+
+/** Handlers of `withFallback`: the new code path, and the old one it falls back to. */
+export interface FallbackHandlers<T> {
+  /** Runs when the flag is on. A throw is reported as a failure and `fallback` answers instead. */
+  enabled: (evaluation: FlagEvaluation) => Promise<T> | T;
+  /** Runs when the flag is off, and when `enabled` failed. Its errors are the caller's. */
+  fallback: (evaluation: FlagEvaluation) => Promise<T> | T;
+  /**
+   * Optional: treats a returned value as a failure too (say, a `Response` with a 5xx status): it is
+   * reported and `fallback` answers instead. Return a string to use it as the error sample.
+   */
+  isFailure?: (result: T) => boolean | string;
+}
+
+const DEFAULT_TTL_SECONDS = 5;
+const FLAG_TYPE_OF: Record<ValueKind, FlagType> = { boolean: 'boolean', string: 'string', number: 'number', object: 'json' };
+
+export class FlagClient {
+  readonly environment: string;
+  readonly cache: BundleCache;
+  readonly reporter: BatchReporter | null;
+  private readonly buckets: LruBucketCache;
+  private readonly now: () => number;
+
+  constructor(options: FlagClientOptions) {
+    const source = options.source ?? (options.kv ? new KvSnapshotSource(options.kv) : null);
+    if (!source) throw new TypeError('FlagClient needs a KV namespace (`kv`) or a snapshot `source`');
+    if (typeof options.environment !== 'string') throw new TypeError('FlagClient needs the deployment `environment`');
+    this.environment = options.environment;
+    this.now = options.now ?? Date.now;
+    const ttlSeconds = options.cacheTtlSeconds ?? DEFAULT_TTL_SECONDS;
+    const ttlMs = Number.isFinite(ttlSeconds) && ttlSeconds >= 0 ? ttlSeconds * 1000 : DEFAULT_TTL_SECONDS * 1000;
+    this.cache = new BundleCache(source, ttlMs, this.now, { loadTimeoutMs: options.loadTimeoutMs });
+    this.buckets = new LruBucketCache(options.bucketCacheSize ?? 10_000);
+    this.reporter = options.reporter ? new BatchReporter(options.reporter, options.reporting) : null;
+  }
+
+  /** Loads the bundle (if due). True when a bundle is available to evaluate against. */
+  async ready(): Promise<boolean> {
+    return (await this.cache.get()) !== null;
+  }
+
+  /** The bundle in memory, if any (no read). */
+  peekBundle(): FlagBundle | null {
+    return this.cache.peek();
+  }
+
+  /**
+   * Evaluates a flag, exactly as the coordinator does, against the cached bundle. Never throws.
+   * Pass `ctx` so the evaluation count reaches the coordinator (or call `flush(ctx)` later).
+   */
+  async evaluate(flagId: string, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagEvaluation> {
+    const bundle = await this.cache.get();
+    const result = this.evaluateIn(bundle, flagId, context);
+    if (result.variant !== undefined && result.errorCode === undefined) {
+      this.reporter?.recordEvaluation(flagId, result.variant, this.now());
+      this.reporter?.schedule(ctx);
+    }
+    return result;
+  }
+
+  /** The article's `isEnabled`: true only when the flag evaluates to `true`. */
+  async isEnabled(flagId: string, context: FlagContext = {}, ctx?: WaitUntil): Promise<boolean> {
+    return (await this.evaluate(flagId, context, ctx)).value === true;
+  }
+
+  getBooleanDetails(flagId: string, defaultValue: boolean, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagDetails<boolean>> {
+    return this.resolve(flagId, 'boolean', defaultValue, context, ctx);
+  }
+
+  getStringDetails(flagId: string, defaultValue: string, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagDetails<string>> {
+    return this.resolve(flagId, 'string', defaultValue, context, ctx);
+  }
+
+  getNumberDetails(flagId: string, defaultValue: number, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagDetails<number>> {
+    return this.resolve(flagId, 'number', defaultValue, context, ctx);
+  }
+
+  getObjectDetails<T = unknown>(flagId: string, defaultValue: T, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagDetails<T>> {
+    return this.resolve(flagId, 'object', defaultValue, context, ctx);
+  }
+
+  async getBooleanValue(flagId: string, defaultValue: boolean, context: FlagContext = {}, ctx?: WaitUntil): Promise<boolean> {
+    return (await this.getBooleanDetails(flagId, defaultValue, context, ctx)).value;
+  }
+
+  async getStringValue(flagId: string, defaultValue: string, context: FlagContext = {}, ctx?: WaitUntil): Promise<string> {
+    return (await this.getStringDetails(flagId, defaultValue, context, ctx)).value;
+  }
+
+  async getNumberValue(flagId: string, defaultValue: number, context: FlagContext = {}, ctx?: WaitUntil): Promise<number> {
+    return (await this.getNumberDetails(flagId, defaultValue, context, ctx)).value;
+  }
+
+  async getObjectValue<T = unknown>(flagId: string, defaultValue: T, context: FlagContext = {}, ctx?: WaitUntil): Promise<T> {
+    return (await this.getObjectDetails(flagId, defaultValue, context, ctx)).value;
+  }
+
+  /**
+   * A typed evaluation: the flag's value when the flag is known and of the requested kind,
+   * otherwise `defaultValue` with an `errorCode` (`FLAG_NOT_FOUND`, `TYPE_MISMATCH`,
+   * `PROVIDER_NOT_READY` when no bundle was ever loaded, `GENERAL`).
+   */
+  async resolve<T>(flagId: string, kind: ValueKind, defaultValue: T, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagDetails<T>> {
+    const bundle = await this.cache.get();
+    const flag = liveFlag(bundle, flagId);
+    const result = this.evaluateIn(bundle, flagId, context);
+    if (result.errorCode || !flag) {
+      return { ...result, value: defaultValue, errorCode: result.errorCode ?? 'FLAG_NOT_FOUND' };
+    }
+    const flagType = flag.type ?? 'boolean';
+    const mismatch = (message: string): FlagDetails<T> => ({
+      flagId,
+      value: defaultValue,
+      reason: 'ERROR',
+      version: flag.version,
+      flagType,
+      errorCode: 'TYPE_MISMATCH',
+      errorMessage: message,
+    });
+    if (flagType !== FLAG_TYPE_OF[kind]) return mismatch(`flag "${flagId}" is a ${flagType} flag; a ${kind} was requested`);
+    if (result.value === undefined) {
+      return {
+        flagId,
+        value: defaultValue,
+        reason: 'ERROR',
+        version: flag.version,
+        flagType,
+        errorCode: 'GENERAL',
+        errorMessage: `flag "${flagId}" serves variant "${result.variant}", which has no value`,
+      };
+    }
+    if (kind !== 'object' && typeof result.value !== kind) {
+      return mismatch(`flag "${flagId}" variant "${result.variant}" holds a ${typeof result.value}; a ${kind} was requested`);
+    }
+    if (result.variant !== undefined) {
+      this.reporter?.recordEvaluation(flagId, result.variant, this.now());
+      this.reporter?.schedule(ctx);
+    }
+    return { ...result, value: result.value as T, flagType };
+  }
+
+  /**
+   * The article's pattern 3 as one call: when the flag is on, run the new handler; if it throws
+   * (or `isFailure` says its result is a failure), report the failure with the variant and a short
+   * error sample, and answer with the fallback instead. The new handler's error never reaches the
+   * caller. A success of the new handler is counted too (the error-rate rule needs both). Reports
+   * are batched and flushed through `ctx.waitUntil`.
+   */
+  async withFallback<T>(ctx: WaitUntil, flagId: string, context: FlagContext, handlers: FallbackHandlers<T>): Promise<T> {
+    const evaluation = await this.evaluate(flagId, context);
+    if (evaluation.value === true) {
+      let failure: unknown;
+      try {
+        const result = await handlers.enabled(evaluation);
+        const verdict = handlers.isFailure ? safeVerdict(handlers.isFailure, result) : false;
+        if (verdict === false) {
+          this.reporter?.recordSuccess(flagId, evaluation.variant);
+          this.reporter?.schedule(ctx);
+          return result;
+        }
+        failure = typeof verdict === 'string' ? verdict : 'the new handler returned a failure';
+      } catch (error) {
+        failure = error;
+      }
+      if (this.reporter) this.reporter.recordFailure(flagId, evaluation.variant, failure);
+      else console.warn(`flag "${flagId}": new handler failed, falling back: ${errorSample(failure, 200)}`);
+    }
+    this.reporter?.schedule(ctx);
+    return handlers.fallback(evaluation);
+  }
+
+  /** Sends pending reports and evaluation counts, kept alive by `ctx.waitUntil` when given. */
+  flush(ctx?: WaitUntil): Promise<void> {
+    if (!this.reporter) return Promise.resolve();
+    const flushing = this.reporter.flush();
+    ctx?.waitUntil(flushing);
+    return flushing;
+  }
+
+  private evaluateIn(bundle: FlagBundle | null, flagId: string, context: FlagContext): FlagEvaluation {
+    if (!bundle) {
+      return { flagId, value: undefined, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY', errorMessage: 'no flag bundle has been loaded: every flag is off' };
+    }
+    try {
+      const result = evaluateFlag(bundle.flags[flagId], toEvaluationContext(context), {
+        environment: this.environment,
+        segments: bundle.segments,
+        bucketCache: this.buckets,
+        now: this.now(),
+      });
+      const answer: FlagEvaluation = { flagId, value: result.value, reason: result.reason };
+      if (result.variant !== undefined) answer.variant = result.variant;
+      if (result.version !== undefined) answer.version = result.version;
+      if (result.errorCode) {
+        answer.errorCode = result.errorCode;
+        answer.errorMessage = `flag "${flagId}" was not found`;
+      }
+      return answer;
+    } catch (error) {
+      return { flagId, value: undefined, reason: 'ERROR', errorCode: 'GENERAL', errorMessage: errorSample(error, 200) };
+    }
+  }
+}
+
+/** The context evaluation sees: attributes flattened, `userId` standing in for `targetingKey`. */
+export function toEvaluationContext(context: FlagContext): EvaluationContext {
+  const { attrs, ...top } = context;
+  const result: EvaluationContext = attrs ? { ...attrs, ...top } : { ...top };
+  if (result.targetingKey === undefined && typeof context.userId === 'string') result.targetingKey = context.userId;
+  return result;
+}
+
+function liveFlag(bundle: FlagBundle | null, flagId: string): FlagSnapshot | undefined {
+  const flag = bundle?.flags[flagId];
+  return flag && !flag.archived ? flag : undefined;
+}
+
+function safeVerdict<T>(isFailure: (result: T) => boolean | string, result: T): false | true | string {
+  try {
+    const verdict = isFailure(result);
+    return typeof verdict === 'string' ? verdict || true : verdict === true;
+  } catch (error) {
+    return `isFailure threw: ${errorSample(error, 150)}`;
+  }
+}
+
+// ---------------------------------------------------------------------- one client per isolate
+
+const shared = new WeakMap<object, Map<string, FlagClient>>();
+
+/**
+ * The isolate's client for this KV namespace (or source) and settings, created on first use.
+ * Workers keep `env` (and so its bindings) across the requests of an isolate, so calling this in
+ * every request returns the same client: one bundle cache, one report batch per isolate.
+ */
+export function getFlagClient(options: FlagClientOptions): FlagClient {
+  const anchor: object | undefined = options.source ?? options.kv;
+  if (!anchor) throw new TypeError('FlagClient needs a KV namespace (`kv`) or a snapshot `source`');
+  const key = JSON.stringify([options.environment, options.cacheTtlSeconds ?? DEFAULT_TTL_SECONDS, options.reporter ? 1 : 0]);
+  let clients = shared.get(anchor);
+  if (!clients) {
+    clients = new Map();
+    shared.set(anchor, clients);
+  }
+  let client = clients.get(key);
+  if (!client) {
+    client = new FlagClient(options);
+    clients.set(key, client);
+  }
+  return client;
+}

@@ -1,0 +1,33 @@
+/**
+ * flag-coordinator SDK for application Workers (`flag-coordinator/sdk`).
+ *
+ * The OpenFeature provider lives in `./openfeature` so that importing the SDK does not pull in
+ * `@openfeature/server-sdk`.
+ */
+export {
+  FlagClient,
+  getFlagClient,
+  toEvaluationContext,
+  type FallbackHandlers,
+  type FlagClientOptions,
+  type FlagContext,
+  type FlagDetails,
+  type FlagErrorCode,
+  type FlagEvaluation,
+  type ValueKind,
+} from './client';
+export {
+  BatchReporter,
+  errorSample,
+  type FlagReporterBinding,
+  type ReportBody,
+  type ReporterOptions,
+  type ReporterProblem,
+  type ReporterStats,
+  type WaitUntil,
+} from './reporter';
+export { BundleCache, KvSnapshotSource, type BundleCacheOptions, type BundleCacheStats, type KvReader, type SnapshotSource } from './bundle-cache';
+export { LruBucketCache } from './lru';
+export type { EvaluationReason } from '../flags/evaluate';
+export type { FlagBundle, FlagSnapshot, FlagType } from '../flags/schema';
+export type { Usage } from '../flags/reports';
