@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// Refreshes docs/admin-list.png and docs/admin-flag.png: runs the admin UI browser test, which
+// drives the real service in Chromium, with UPDATE_SCREENSHOTS=1 so it copies its screenshots
+// into docs/. Usage: node scripts/screenshots.mjs
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const result = spawnSync('npx', ['vitest', 'run', '-c', 'vitest.browser.config.ts'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, UPDATE_SCREENSHOTS: '1' },
+});
+process.exit(result.status ?? 1);

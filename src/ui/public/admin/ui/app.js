@@ -1,0 +1,95 @@
+// Entry point: sign-in state, the top bar and a hash router (#/flags, #/flags/<id>, #/new,
+// #/stale). Hash routes need nothing from the server beyond /admin itself.
+import { api, onUnauthorized, tokenStore } from './api.js';
+import { h, replace } from './lib/dom.js';
+import { session } from './session.js';
+import { renderSignIn } from './views/signin.js';
+import { renderFlagList } from './views/list.js';
+import { renderFlagPage } from './views/flag.js';
+import { renderCreate } from './views/create.js';
+import { renderStale } from './views/stale.js';
+
+const main = document.getElementById('main');
+let renderSeq = 0;
+
+/** Parses location.hash into a route name, params and query. */
+export function parseRoute(hash = location.hash) {
+  const raw = hash.replace(/^#/, '') || '/flags';
+  const [pathPart, queryPart = ''] = raw.split('?');
+  const parts = pathPart.split('/').filter(Boolean).map(decodeURIComponent);
+  const query = Object.fromEntries(new URLSearchParams(queryPart));
+  if (parts[0] === 'flags' && parts.length === 2) return { name: 'flag', params: { id: parts[1] }, query };
+  if (parts[0] === 'new') return { name: 'new', params: {}, query };
+  if (parts[0] === 'stale') return { name: 'stale', params: {}, query };
+  return { name: 'flags', params: {}, query };
+}
+
+const VIEWS = { flags: renderFlagList, flag: renderFlagPage, new: renderCreate, stale: renderStale };
+
+async function route() {
+  const seq = ++renderSeq;
+  const ctx = { isCurrent: () => seq === renderSeq, rerender: route };
+  if (!session.name) {
+    updateChrome();
+    replace(main, renderSignIn({ onSignedIn: signedIn }));
+    return;
+  }
+  const { name, params, query } = parseRoute();
+  updateChrome(name);
+  replace(main, h('p', { class: 'loading', role: 'status' }, 'Loading…'));
+  try {
+    await VIEWS[name](main, params, query, ctx);
+  } catch (err) {
+    if (!ctx.isCurrent()) return;
+    replace(main, h('div', { class: 'notice notice-error', role: 'alert' }, h('h1', {}, 'Something went wrong'), h('p', {}, err?.message ?? String(err))));
+  }
+}
+
+function updateChrome(routeName) {
+  const signedIn = Boolean(session.name);
+  document.getElementById('nav').hidden = !signedIn;
+  document.getElementById('session').hidden = !signedIn;
+  document.getElementById('whoami').textContent = session.name;
+  document.getElementById('readonly-badge').hidden = !signedIn || session.canWrite;
+  for (const el of document.querySelectorAll('[data-write]')) el.hidden = !session.canWrite;
+  for (const link of document.querySelectorAll('[data-nav]')) {
+    if (link.dataset.nav === routeName) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+function signedIn(identity) {
+  session.set(identity);
+  route().then(() => main.focus());
+}
+
+function signOut(message) {
+  tokenStore.clear();
+  session.clear();
+  route().then(() => {
+    if (message) {
+      const slot = main.querySelector('.form-errors');
+      if (slot) {
+        slot.textContent = message;
+        slot.hidden = false;
+      }
+    }
+  });
+}
+
+async function start() {
+  document.getElementById('signout').addEventListener('click', () => signOut());
+  onUnauthorized(() => signOut('Your session is no longer valid. Please sign in again.'));
+  window.addEventListener('hashchange', () => route().then(() => main.focus({ preventScroll: false })));
+  const token = tokenStore.get();
+  if (token) {
+    try {
+      session.set(await api.whoami(token));
+    } catch {
+      tokenStore.clear();
+    }
+  }
+  await route();
+}
+
+start();
