@@ -4,6 +4,7 @@
  */
 import { Router, type IRequest } from 'itty-router';
 import { z } from 'zod';
+import { bucketHash } from '../flags/bucket';
 import { evaluate, type Evaluation, type EvaluationContext } from '../flags/evaluate';
 import type { FlagBundle } from '../flags/schema';
 import { authenticate, requireScope } from '../http/auth';
@@ -75,7 +76,9 @@ export const ofrepRouter = Router<IRequest, Args>({ base: '/ofrep/v1' })
     const context = await readContext(request);
     if (typeof context === 'string') return json({ errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
     const bundle = await bundleCache(env).get();
-    const etag = `"${bundle?.generated_at ?? 'empty'}"`;
+    // The answer depends on the flags and on the context, so the ETag covers both.
+    const etag = `"${bundle?.generated_at ?? 'empty'}.${bucketHash('ofrep-context', JSON.stringify(context)).toString(36)}"`;
+    if (request.headers.get('If-None-Match') === etag) return new Response(null, { status: 304, headers: { ETag: etag } });
     const flags = Object.keys(bundle?.flags ?? {})
       .sort()
       .map((key) => toOfrep(key, evaluateIn(bundle, key, context, env.ENVIRONMENT)));

@@ -54,6 +54,11 @@ describe('OFREP evaluation from the KV bundle', () => {
     expect(bulk.status).toBe(200);
     expect(bulk.headers.get('ETag')).toBeTruthy();
     expect(bulk.body.flags.find((f: any) => f.key === 'o-bulk')).toMatchObject({ value: true, variant: 'on' });
+    const etag = bulk.headers.get('ETag')!;
+    const unchanged = await api('POST', '/ofrep/v1/evaluate/flags', { context: { targetingKey: 'user-1' } }, { token: TOKENS.reporter, headers: { 'If-None-Match': etag } });
+    expect(unchanged.status).toBe(304);
+    const otherUser = await api('POST', '/ofrep/v1/evaluate/flags', { context: { targetingKey: 'user-2' } }, { token: TOKENS.reporter, headers: { 'If-None-Match': etag } });
+    expect(otherUser.status).toBe(200);
   });
 
   it('needs the evaluate scope', async () => {
