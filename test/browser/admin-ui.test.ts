@@ -218,6 +218,34 @@ describe('admin UI with a full-access token', () => {
     expect(writes.find((w) => w.path.endsWith('/revert'))?.ifMatch).toBe('3');
     expect(writes.find((w) => w.path.endsWith('/kill'))?.ifMatch).toBeUndefined();
 
+    // Rollout plan: set one from the "double every day" template, start it, pause, resume, abort.
+    const plan = page.locator('#sec-plan');
+    await plan.getByText('Set a plan').click();
+    await plan.getByLabel('Schedule').selectOption('double_daily');
+    await plan.getByLabel('Start percentage').fill('10');
+    await plan.locator('.hint', { hasText: 'Stages: 10% → 20% → 40% → 80% → 100%' }).waitFor();
+    await plan.getByRole('button', { name: 'Set plan' }).click();
+    await waitForVersion(page, 7);
+    await plan.locator('[data-plan-status="draft"]').waitFor();
+    const runPlanCommand = async (label: string, version: number, status: string) => {
+      await plan.getByRole('button', { name: label, exact: true }).click();
+      await dialog.getByRole('button', { name: label, exact: true }).click();
+      await waitForVersion(page, version);
+      await plan.locator(`[data-plan-status="${status}"]`).waitFor();
+    };
+    await runPlanCommand('Start plan', 8, 'running');
+    expect(await textOf(plan.locator('.plan-summary'))).toMatch(/stage 1 of 5 \(10%\).*next step/);
+    await serving.locator('.serving-state', { hasText: '10%' }).waitFor();
+    await runPlanCommand('Pause', 9, 'paused');
+    expect(await textOf(plan)).toContain('Paused: paused by dev');
+    await runPlanCommand('Resume', 10, 'running');
+    await runPlanCommand('Advance now', 11, 'running');
+    expect(await textOf(plan.locator('.plan-summary'))).toContain('stage 2 of 5 (20%)');
+    await runPlanCommand('Abort plan', 12, 'aborted');
+    await history.locator('.entry[data-version="8"]', { hasText: 'Rollout plan started' }).waitFor();
+    expect(await textOf(history.locator('.entry[data-version="8"]'))).toMatch(/Plan status: .*draft.*running/);
+    expect(writes.filter((w) => w.path.includes('/plan')).map((w) => w.ifMatch)).toEqual(['6', '7', '8', '9', '10', '11']);
+
     // Health: reports from application Workers show up in the window.
     const report = await admin('POST', `/v1/flags/${flagId}/failures`, { failures: 3, successes: 57, error: 'TypeError: card is undefined' });
     expect(report.status).toBe(200);

@@ -122,9 +122,10 @@ export const api = {
     request('POST', `${flagPath(id)}/revert`, { body: withReason({ version }, reason), ifMatch: currentVersion }),
   health: (id) => request('GET', `${flagPath(id)}/health`),
 
-  // Rollout plans (issue 6).
-  setPlan: (id, version, plan, reason) => request('POST', `${flagPath(id)}/plan`, { body: withReason(plan, reason), ifMatch: version }),
-  planAction: (id, action, reason) => request('POST', `${flagPath(id)}/plan/${action}`, { body: withReason({}, reason) }),
+  // Rollout plans (issue 6): PUT sets a draft; start / pause / resume / abort / advance steer it.
+  setPlan: (id, version, plan, reason) => request('PUT', `${flagPath(id)}/plan`, { body: withReason(plan, reason), ifMatch: version }),
+  planCommand: (id, version, command, reason) =>
+    request('POST', `${flagPath(id)}/plan/${command}`, { body: withReason({}, reason), ifMatch: version }),
 };
 
 function withReason(body, reason) {

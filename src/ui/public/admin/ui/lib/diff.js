@@ -29,6 +29,14 @@ const LABELS = {
   rules: 'Targeting rules',
   metadata: 'Metadata',
   plan: 'Rollout plan',
+  'plan.status': 'Plan status',
+  'plan.stage_index': 'Plan stage',
+  'plan.stages': 'Plan stages',
+  'plan.on_unhealthy': 'Plan when unhealthy',
+  'plan.paused_reason': 'Plan paused because',
+  'plan.aborted_reason': 'Plan aborted because',
+  'plan.template': 'Plan template',
+  'plan.health': 'Plan health rule',
 };
 
 export function labelFor(path) {
@@ -44,7 +52,10 @@ function equal(a, b) {
 }
 
 /** Nested objects we flatten one level into their fields, so "Auto-kill window: 5 min → 10 min" reads well. */
-const FLATTEN = new Set(['auto_kill', 'metadata', 'variants']);
+const FLATTEN = new Set(['auto_kill', 'metadata', 'variants', 'plan']);
+
+/** Plan fields that change with every step and say nothing the status and stage do not. */
+const PLAN_NOISE = new Set(['plan.updated_at', 'plan.stage_started_at', 'plan.next_step_at', 'plan.started_at', 'plan.ended_at']);
 
 /**
  * The list of changes between two configs: [{ path, kind, before, after, added?, removed? }].
@@ -63,7 +74,9 @@ export function diffConfigs(before, after) {
       const oa = isPlainObject(va) ? va : {};
       const ob = isPlainObject(vb) ? vb : {};
       for (const sub of [...new Set([...Object.keys(oa), ...Object.keys(ob)])]) {
-        if (!equal(oa[sub], ob[sub])) changes.push(change(`${key}.${sub}`, oa[sub], ob[sub]));
+        const path = `${key}.${sub}`;
+        if (equal(oa[sub], ob[sub]) || PLAN_NOISE.has(path) || (isNothing(oa[sub]) && isNothing(ob[sub]))) continue;
+        changes.push(change(path, oa[sub], ob[sub]));
       }
       continue;
     }
@@ -88,6 +101,10 @@ function change(path, before, after) {
   return { path, kind: 'value', before, after };
 }
 
+function isNothing(v) {
+  return v === undefined || v === null;
+}
+
 function isEmpty(v) {
   return v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.keys(v).length === 0);
 }
@@ -103,6 +120,9 @@ export function displayValue(path, value) {
   if (path === 'auto_kill.window_seconds') return duration(value);
   if (path === 'auto_kill.max_error_rate' && typeof value === 'number') return ratio(value);
   if (path === 'environments' && value === null) return 'all';
+  if (path === 'plan.stage_index' && typeof value === 'number') return `stage ${value + 1}`;
+  if (path === 'plan.stages' && Array.isArray(value)) return value.map((s) => percent(s?.percentage)).join(' → ');
+  if ((path === 'plan.paused_reason' || path === 'plan.aborted_reason') && value === null) return '—';
   if (Array.isArray(value) && value.length === 0) return '(none)';
   if (Array.isArray(value) && isScalarList(value)) return value.join(', ');
   return formatValue(value);

@@ -45,7 +45,8 @@ export function renderHealth(health, flag) {
     stat('Window', duration(windowSeconds), 'sliding'),
     stat('Last evaluated', health.last_evaluated_at ? relativeTime(health.last_evaluated_at) : 'never', health.last_evaluated_at ? formatDate(health.last_evaluated_at) : 'no usage reported'),
   );
-  const pending = (health.pending_side_effects ?? []).filter((p) => p.count > 0);
+  // Side effects that have failed at least once (a webhook receiver down, say); fresh ones are routine.
+  const pending = (health.pending_side_effects ?? []).filter((p) => p.count > 0 && p.attempts > 0);
   const pendingNote = pending.length
     ? h('p', { class: 'hint' }, 'Waiting to be delivered (retried automatically): ', pending.map((p) => `${p.count} ${p.kind}`).join(', '), '.')
     : null;

@@ -4,7 +4,7 @@ import { api } from '../api.js';
 import { h, replace, section } from '../lib/dom.js';
 import { confirmDialog } from '../lib/dialog.js';
 import { renderDiff } from '../lib/diff.js';
-import { formatDate, timeEl } from '../lib/format.js';
+import { duration, formatDate, ratio, timeEl } from '../lib/format.js';
 
 const PAGE_SIZE = 20;
 
@@ -23,7 +23,13 @@ const ACTIONS = {
   archive: 'Archived',
   delete: 'Archived',
   enable: 'Re-enabled',
+  plan_set: 'Rollout plan set',
+  plan_start: 'Rollout plan started',
   plan_step: 'Rollout plan step',
+  plan_pause: 'Rollout plan paused',
+  plan_resume: 'Rollout plan resumed',
+  plan_rollback: 'Rolled back by the plan',
+  plan_abort: 'Rollout plan aborted',
 };
 
 export function actionLabel(action) {
@@ -87,12 +93,23 @@ function entryItem(page, entry) {
   );
 }
 
-/** Extra facts of an entry (an automatic kill's counts, a plan step's stage), as a short line. */
+/**
+ * The facts of an entry that its diff does not show: what tripped an automatic kill, what
+ * triggered a plan step, which version a revert restored.
+ */
 function detailsLine(details) {
-  const parts = Object.entries(details)
-    .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
-    .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`);
-  return parts.length ? h('p', { class: 'entry-details' }, parts.join(' · ')) : null;
+  const parts = [];
+  if (details.rule) parts.push(`rule: ${String(details.rule).replace(/_/g, ' ')}`);
+  if (details.failures !== undefined) parts.push(`${details.failures} failures`);
+  if (details.successes !== undefined) parts.push(`${details.successes} successes`);
+  if (typeof details.error_rate === 'number') parts.push(`error rate ${ratio(details.error_rate)}`);
+  if (details.window_seconds !== undefined && details.failures !== undefined) parts.push(`in ${duration(details.window_seconds)}`);
+  if (details.variant) parts.push(`variant ${details.variant}`);
+  if (details.trigger) parts.push(details.trigger === 'schedule' ? 'on schedule' : 'by hand');
+  if (details.reverted_to !== undefined) parts.push(`restored version ${details.reverted_to}`);
+  const sample = details.error_sample;
+  if (parts.length === 0 && !sample) return null;
+  return h('div', { class: 'entry-details' }, parts.length ? h('p', {}, parts.join(' · ')) : null, sample ? h('pre', { class: 'sample' }, String(sample)) : null);
 }
 
 function revertButton(page, entry) {
