@@ -60,7 +60,7 @@ export function bundleWith(versions: Record<string, number>, timeoutMs = 10_000)
 
 /** The coordinator's RPC entrypoint (a loopback to `FlagCoordinator`), as an application Worker's service binding. */
 export function coordinator(): FlagReporterBinding {
-  return exports.FlagCoordinator as unknown as FlagReporterBinding;
+  return exports.FlagCoordinator;
 }
 
 /** A reporter binding that counts (and optionally fails) calls before passing them to `inner`. */
