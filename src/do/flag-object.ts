@@ -21,6 +21,18 @@ import {
   type FlagAction,
 } from '../flags/changes';
 import { eventFor } from '../flags/notifications';
+import {
+  afterOutsideChange,
+  controlPlan,
+  healthReaction,
+  nextPlanCheck,
+  PLAN_ACTOR,
+  scheduledStep,
+  setPlan,
+  type PlanChange,
+  type PlanCommand,
+  type PlanDefinition,
+} from '../flags/plan';
 import type { Report, ReportOutcome, Usage } from '../flags/reports';
 import { fail, ok, type Result } from '../flags/result';
 import { KV_KEYS, toSnapshot, type FlagConfig, type FlagPatch } from '../flags/schema';
@@ -112,32 +124,28 @@ export class FlagObject extends DurableObject<Env> {
     const next = patched(flag.value, patch, this.isoNow());
     if (!next.ok) return next;
     const action: FlagAction = rolloutOnly(flag.value, next.value) ? 'rollout_update' : 'update';
-    this.commit({ action, before: flag.value, after: next.value, actor, reason: patch.reason });
-    return next;
+    return ok(this.commit({ action, before: flag.value, after: next.value, actor, reason: patch.reason }));
   }
 
   setRollout(flagId: string, percentage: number, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
     const flag = this.loadForChange(flagId, ifMatch);
     if (!flag.ok) return flag;
     const next = withRollout(flag.value, percentage, this.isoNow());
-    this.commit({ action: 'rollout_update', before: flag.value, after: next, actor, reason });
-    return ok(next);
+    return ok(this.commit({ action: 'rollout_update', before: flag.value, after: next, actor, reason }));
   }
 
   kill(flagId: string, actor: string, reason?: string): Result<FlagConfig> {
     const flag = this.loadForChange(flagId);
     if (!flag.ok) return flag;
     const next = killed(flag.value, this.isoNow());
-    this.commit({ action: 'kill', before: flag.value, after: next, actor, reason });
-    return ok(next);
+    return ok(this.commit({ action: 'kill', before: flag.value, after: next, actor, reason }));
   }
 
   archive(flagId: string, actor: string, reason?: string): Result<FlagConfig> {
     const flag = this.loadForChange(flagId);
     if (!flag.ok) return flag;
     const next = archived(flag.value, this.isoNow());
-    this.commit({ action: 'archive', before: flag.value, after: next, actor, reason });
-    return ok(next);
+    return ok(this.commit({ action: 'archive', before: flag.value, after: next, actor, reason }));
   }
 
   revert(flagId: string, version: number, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
@@ -147,15 +155,32 @@ export class FlagObject extends DurableObject<Env> {
     if (!target) return fail(404, 'not_found', `flag "${flagId}" has no version ${version}`, [{ path: 'version', message: 'no such version' }]);
     const next = reverted(flag.value, target.after, this.isoNow());
     if (!next.ok) return next;
-    this.commit({
-      action: 'revert',
-      before: flag.value,
-      after: next.value,
-      actor,
-      reason: reason ?? `revert to version ${version}`,
-      details: { reverted_to: version },
-    });
-    return next;
+    return ok(
+      this.commit({
+        action: 'revert',
+        before: flag.value,
+        after: next.value,
+        actor,
+        reason: reason ?? `revert to version ${version}`,
+        details: { reverted_to: version },
+      }),
+    );
+  }
+
+  // ------------------------------------------------------------------ rollout plan
+
+  /** `PUT /admin/flags/:id/plan`: stores a draft plan (refused while one is running or paused). */
+  setPlan(flagId: string, definition: PlanDefinition, actor: string, ifMatch?: number): Result<FlagConfig> {
+    const flag = this.loadForChange(flagId, ifMatch);
+    if (!flag.ok) return flag;
+    return this.commitPlan(flag.value, setPlan(flag.value, definition, this.clock.now(), actor), actor);
+  }
+
+  /** `POST /admin/flags/:id/plan/<command>`: start, pause, resume, abort or advance now. */
+  controlPlan(flagId: string, command: PlanCommand, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
+    const flag = this.loadForChange(flagId, ifMatch);
+    if (!flag.ok) return flag;
+    return this.commitPlan(flag.value, controlPlan(flag.value, command, this.clock.now(), actor, reason), actor);
   }
 
   history(flagId: string, limit: number, before?: number): Result<HistoryPage> {
@@ -180,12 +205,21 @@ export class FlagObject extends DurableObject<Env> {
     const now = this.clock.now();
     const policy = flag.auto_kill;
     let outcome!: ReportOutcome;
+    let changed = false;
     this.ctx.storage.transactionSync(() => {
       this.store.addToBucket(bucketStart(now, policy.window_seconds), report.variant ?? '', report.failures, report.successes);
       const counts = this.store.windowCounts(windowFloor(now, policy.window_seconds));
       const rule = flag.enabled ? breachedRule(policy, counts) : null;
       outcome = { enabled: flag.enabled, version: flag.version, ...counts, tripped: false };
-      if (!rule) return;
+      if (!rule) {
+        // A running rollout plan reacts to an unhealthy window at once (pause, roll back or kill).
+        const reaction = healthReaction(flag, counts, now);
+        if (!reaction) return;
+        this.writePlanChange(flag, reaction, PLAN_ACTOR);
+        changed = true;
+        outcome = { enabled: reaction.after.enabled, version: reaction.after.version, ...counts, tripped: !reaction.after.enabled };
+        return;
+      }
       const details: Record<string, unknown> = {
         rule,
         failures: counts.failures,
@@ -202,7 +236,7 @@ export class FlagObject extends DurableObject<Env> {
       this.store.setState('last_incident', { ...details, version: after.version, at: after.updated_at });
       outcome = { enabled: false, version: after.version, ...counts, tripped: true };
     });
-    if (outcome.tripped) this.afterChange();
+    if (outcome.tripped || changed) this.afterChange();
     else this.ensureAlarm();
     return ok(outcome);
   }
@@ -255,9 +289,25 @@ export class FlagObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const flag = this.store.config();
-    if (flag) this.store.pruneBuckets(windowFloor(this.clock.now(), flag.auto_kill.window_seconds));
+    if (flag) {
+      this.store.pruneBuckets(windowFloor(this.clock.now(), flag.auto_kill.window_seconds));
+      this.stepPlan(flag);
+    }
     await Promise.all([this.publish(), this.notify()]);
     this.ensureAlarm();
+  }
+
+  /**
+   * A running plan whose hold has elapsed takes one step (or reacts to ill health), however late
+   * the alarm: the next hold counts from now, and the next step is another alarm.
+   */
+  private stepPlan(flag: FlagConfig): void {
+    const now = this.clock.now();
+    const due = nextPlanCheck(flag);
+    if (due === null || due > now) return;
+    const counts = this.store.windowCounts(windowFloor(now, flag.auto_kill.window_seconds));
+    const change = scheduledStep(flag, flag.auto_kill, counts, now);
+    if (change) this.ctx.storage.transactionSync(() => this.writePlanChange(flag, change, PLAN_ACTOR));
   }
 
   /** Sends the newest snapshot to KV and the catalog; single-flight, so KV versions only grow. */
@@ -351,14 +401,39 @@ export class FlagObject extends DurableObject<Env> {
     return versionMismatch(flag, ifMatch) ?? ok(flag);
   }
 
-  private commit(change: Change): void {
-    this.ctx.storage.transactionSync(() => this.writeChange(change));
+  /** Stores one change and starts its side effects; returns the configuration as stored. */
+  private commit(change: Change): FlagConfig {
+    const stored = this.ctx.storage.transactionSync(() => this.writeChange(change));
     this.afterChange();
+    return stored;
   }
 
-  /** Config, history and outbox rows of one change. Call inside a transaction. */
-  private writeChange({ action, before, after, actor, reason, details }: Change): void {
+  private commitPlan(before: FlagConfig, change: Result<PlanChange>, actor: string): Result<FlagConfig> {
+    if (!change.ok) return change;
+    const stored = this.ctx.storage.transactionSync(() => this.writePlanChange(before, change.value, actor));
+    this.afterChange();
+    return ok(stored);
+  }
+
+  private writePlanChange(before: FlagConfig, { action, after, reason, details }: PlanChange, actor: string): FlagConfig {
+    const stored = this.writeChange({ action, before, after, actor, reason, details });
+    if (action === 'auto_kill') this.store.setState('last_incident', { ...details, version: stored.version, at: stored.updated_at });
+    return stored;
+  }
+
+  /**
+   * Config, history and outbox rows of one change. Call inside a transaction. A change made
+   * outside the rollout plan also carries the plan's reaction to it (a kill aborts the plan, a
+   * manual percentage pauses it); returns the configuration as stored.
+   */
+  private writeChange(change: Change): FlagConfig {
+    const { action, before, actor } = change;
     const now = this.clock.now();
+    const outside = action.startsWith('plan_') ? { after: change.after } : afterOutsideChange(before, change.after, actor, now);
+    const after = outside.after;
+    const planChanged = JSON.stringify(before?.plan) !== JSON.stringify(after.plan);
+    const details = outside.note ? { ...change.details, plan: outside.note } : change.details;
+    const reason = change.reason;
     this.store.saveConfig(after);
     this.store.appendHistory({
       version: after.version,
@@ -367,7 +442,7 @@ export class FlagObject extends DurableObject<Env> {
       reason: reason ?? null,
       before,
       after,
-      details: { changed: changedFields(before, after), ...details },
+      details: { changed: [...changedFields(before, after), ...(planChanged ? ['plan'] : [])], ...details },
       created_at: after.updated_at,
     });
     if (before && !before.enabled && after.enabled) {
@@ -381,6 +456,7 @@ export class FlagObject extends DurableObject<Env> {
     const event = eventFor(action, before, after, actor, reason ?? null, details);
     if (event && this.env.SLACK_WEBHOOK_URL) this.store.enqueue('slack', after.version, event, now);
     if (event && this.env.WEBHOOK_URL) this.store.enqueue('webhook', after.version, event, now);
+    return after;
   }
 
   /** Starts draining the outbox without holding up the caller's response. */
@@ -388,7 +464,7 @@ export class FlagObject extends DurableObject<Env> {
     this.ctx.waitUntil(Promise.all([this.publish(), this.notify()]));
   }
 
-  /** Sets the alarm to the earliest of: an outbox retry, the next bucket to prune. */
+  /** Sets the alarm to the earliest of: an outbox retry, the next bucket to prune, the plan's next step. */
   private ensureAlarm(): void {
     const flag = this.store.config();
     const times: number[] = [];
@@ -396,6 +472,8 @@ export class FlagObject extends DurableObject<Env> {
     if (outbox !== null) times.push(outbox);
     const oldest = this.store.oldestBucket();
     if (flag && oldest !== null) times.push(oldest + flag.auto_kill.window_seconds * 1000 + bucketSizeMs(flag.auto_kill.window_seconds));
+    const planStep = flag ? nextPlanCheck(flag) : null;
+    if (planStep !== null) times.push(planStep);
     if (times.length === 0) return;
     // The clock may be a test clock: convert its time to the wall-clock time alarms run on.
     const skew = this.clock.now() - Date.now();

@@ -18,7 +18,13 @@ export type FlagAction =
   | 'auto_kill'
   | 'archive'
   | 'revert'
-  | 'plan_step';
+  | 'plan_set'
+  | 'plan_start'
+  | 'plan_step'
+  | 'plan_pause'
+  | 'plan_resume'
+  | 'plan_rollback'
+  | 'plan_abort';
 
 /** The fields an admin controls: what a revert restores and what a history entry compares. */
 const EDITABLE_FIELDS = [

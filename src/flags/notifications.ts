@@ -1,12 +1,13 @@
 /**
- * Which changes notify the team, and what they say. Kills (manual or automatic), re-enables and
- * rollout changes notify; other edits only go to the history.
+ * Which changes notify the team, and what they say. Kills (manual or automatic), re-enables,
+ * rollout changes (a rollout plan's steps and roll-backs among them) and paused rollout plans
+ * notify; other edits only go to the history.
  */
 import type { FlagAction } from './changes';
 import type { FlagConfig } from './schema';
 
 export interface FlagEvent {
-  event: 'flag.killed' | 'flag.auto_killed' | 'flag.enabled' | 'flag.rollout_changed';
+  event: 'flag.killed' | 'flag.auto_killed' | 'flag.enabled' | 'flag.rollout_changed' | 'flag.plan_paused';
   flag_id: string;
   version: number;
   actor: string;
@@ -41,6 +42,10 @@ export function eventFor(
   const why = reason ? ` (${reason})` : '';
   if (action === 'auto_kill') {
     return { ...base, event: 'flag.auto_killed', text: `🚨 Auto-disabled "${after.id}": ${describe(details)}${why}` };
+  }
+  if (action === 'plan_pause') {
+    const why = after.plan?.paused_reason ?? reason;
+    return { ...base, event: 'flag.plan_paused', text: `⏸️ Rollout plan of "${after.id}" paused at ${after.rollout_percentage}%${why ? `: ${why}` : ''}` };
   }
   if (before.enabled && !after.enabled) {
     return { ...base, event: 'flag.killed', text: `🔴 Flag "${after.id}" KILLED by ${actor}${why}` };

@@ -4,6 +4,7 @@
  * schemas, and every field has a bound so a single flag can never grow without limit.
  */
 import { z } from 'zod';
+import type { RolloutPlan } from './plan';
 
 export const LIMITS = {
   idLength: 64,
@@ -239,6 +240,8 @@ export interface FlagConfig {
   split?: Split;
   bucket_by?: string;
   rules: Rule[];
+  /** The rollout plan and where it stands (set through `/admin/flags/:id/plan`; never in KV). */
+  plan?: RolloutPlan;
   archived: boolean;
   created_at: string;
   updated_at: string;

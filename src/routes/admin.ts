@@ -1,6 +1,7 @@
 /** The admin API: flags, their history, health and the stale-flag report (see docs/api.md). */
 import { Router, type IRequest } from 'itty-router';
 import { z } from 'zod';
+import { planCommandSchema, planControlSchema, setPlanSchema } from '../flags/plan';
 import { DEFAULT_STALE_DAYS } from '../flags/stale';
 import {
   createFlagSchema,
@@ -95,5 +96,20 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
   .get('/flags/:id/health', scoped('flags:read'), async (request, env) => {
     const id = flagIdParam(request);
     return json(unwrap(await flagStub(env, id).health(id)));
+  })
+  // Rollout plans (docs/rollout-plans.md): the plan and its state are `flag.plan`.
+  .put('/flags/:id/plan', scoped('flags:write'), async (request, env) => {
+    const id = flagIdParam(request);
+    const ifMatch = ifMatchVersion(request);
+    const definition = await readJson(request, setPlanSchema);
+    return flagResponse(unwrap(await flagStub(env, id).setPlan(id, definition, request.principal.name, ifMatch)));
+  })
+  .post('/flags/:id/plan/:command', scoped('flags:write'), async (request, env) => {
+    const id = flagIdParam(request);
+    const command = planCommandSchema.safeParse(request.params['command']);
+    if (!command.success) return undefined; // not a plan command: falls through to the 404
+    const ifMatch = ifMatchVersion(request);
+    const body = await readJson(request, planControlSchema, { optional: true });
+    return flagResponse(unwrap(await flagStub(env, id).controlPlan(id, command.data, request.principal.name, body.reason, ifMatch)));
   });
 

@@ -19,7 +19,20 @@ export type RpcView<T, K extends keyof T> = {
   [M in K]: T[M] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 };
 
-type FlagMethods = 'create' | 'get' | 'patch' | 'setRollout' | 'kill' | 'archive' | 'revert' | 'history' | 'report' | 'recordUsage' | 'health';
+type FlagMethods =
+  | 'create'
+  | 'get'
+  | 'patch'
+  | 'setRollout'
+  | 'kill'
+  | 'archive'
+  | 'revert'
+  | 'history'
+  | 'report'
+  | 'recordUsage'
+  | 'health'
+  | 'setPlan'
+  | 'controlPlan';
 type CatalogMethods =
   | 'list'
   | 'stale'
