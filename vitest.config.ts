@@ -10,6 +10,8 @@ export default defineConfig({
           ENVIRONMENT: 'production',
           // Read the KV bundle on every OFREP request, so tests see a publish without waiting out a cache.
           FLAG_CACHE_TTL_SECONDS: '0',
+          // `npm run dev` copies dev.vars to .dev.vars; tests must not seed its demo flags.
+          SEED_DEMO_FLAGS: 'false',
           // Notification receivers: tests intercept these with a spy on fetch; `.invalid` never resolves.
           SLACK_WEBHOOK_URL: 'https://hooks.slack.invalid/services/T000/B000/XXXX',
           WEBHOOK_URL: 'https://hooks.example.invalid/flag-events',
@@ -25,7 +27,7 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/browser/**'],
+    exclude: ['test/browser/**', 'test/e2e/**'],
     setupFiles: ['./test/setup.ts'],
     // Generous: the suite shares two cores with workerd; nothing here asserts on time.
     testTimeout: 30_000,

@@ -27,7 +27,7 @@ const router = Router<IRequest, Args>({
   },
   finally: [(response: Response | undefined) => response ?? errorResponse(404, 'not_found', 'no such route')],
 })
-  .get('/', () => Response.redirect('/admin', 302))
+  .get('/', (request) => Response.redirect(new URL('/admin', request.url).toString(), 302))
   .get('/admin', serveUi)
   .get('/admin/', serveUi)
   .get('/admin/ui/*', serveUi)
@@ -40,7 +40,7 @@ const router = Router<IRequest, Args>({
 async function serveUi(request: IRequest, env: Env): Promise<Response> {
   if (!env.ASSETS) return errorResponse(404, 'not_found', 'the admin UI is not deployed');
   const url = new URL(request.url);
-  if (url.pathname === '/admin' || url.pathname === '/admin/') url.pathname = '/admin/index.html';
+  // The assets binding serves /admin/ from admin/index.html (and redirects /admin to it).
   return env.ASSETS.fetch(new Request(url, request));
 }
 

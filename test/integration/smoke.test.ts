@@ -18,3 +18,14 @@ describe('smoke', () => {
     expect(body.flag.rollout_percentage).toBe(10);
   });
 });
+
+describe('admin UI entry points', () => {
+  it('/ redirects to the UI, which is served from the assets', async () => {
+    const root = await exports.default.fetch('https://flags.test/', { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('Location')).toBe('https://flags.test/admin');
+    const page = await exports.default.fetch('https://flags.test/admin/');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<!doctype html>');
+  });
+});
