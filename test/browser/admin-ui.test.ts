@@ -69,8 +69,11 @@ async function waitForVersion(page: Page, version: number): Promise<void> {
 }
 
 async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
-  // Toasts fade on their own; hide them so the picture shows the page.
-  await page.evaluate(() => document.getElementById('toasts')?.replaceChildren());
+  // Toasts fade on their own; hide them, and the focus ring, so the picture shows the page.
+  await page.evaluate(() => {
+    document.getElementById('toasts')?.replaceChildren();
+    (document.activeElement as HTMLElement | null)?.blur();
+  });
   const file = join(OUT_DIR, name);
   await page.screenshot({ path: file, fullPage });
   if (process.env.UPDATE_SCREENSHOTS === '1') await copyFile(file, join(REPO_ROOT, 'docs', name));
@@ -218,6 +221,15 @@ describe('admin UI with a full-access token', () => {
     expect(writes.find((w) => w.path.endsWith('/revert'))?.ifMatch).toBe('3');
     expect(writes.find((w) => w.path.endsWith('/kill'))?.ifMatch).toBeUndefined();
 
+    // Health: reports from application Workers show up in the window.
+    const report = await admin('POST', `/v1/flags/${flagId}/failures`, { failures: 3, successes: 57, error: 'TypeError: card is undefined' });
+    expect(report.status).toBe(200);
+    const health = page.locator('#sec-health');
+    await health.getByRole('button', { name: 'Refresh' }).click();
+    await health.locator('.stat', { hasText: 'Failures' }).locator('.stat-value', { hasText: /^3$/ }).waitFor();
+    expect(await textOf(health.locator('.stat', { hasText: 'Error rate' }))).toContain('5%');
+    expect(await health.locator('svg.chart rect.bar-failure').count()).toBeGreaterThan(0);
+
     // Rollout plan: set one from the "double every day" template, start it, pause, resume, abort.
     const plan = page.locator('#sec-plan');
     await plan.getByText('Set a plan').click();
@@ -241,20 +253,14 @@ describe('admin UI with a full-access token', () => {
     await runPlanCommand('Resume', 10, 'running');
     await runPlanCommand('Advance now', 11, 'running');
     expect(await textOf(plan.locator('.plan-summary'))).toContain('stage 2 of 5 (20%)');
+    await history.locator('.entry[data-version="11"]').waitFor();
+    await health.locator('.stat', { hasText: 'Failures' }).locator('.stat-value', { hasText: /^3$/ }).waitFor();
+    await screenshot(page, 'admin-flag.png', true);
     await runPlanCommand('Abort plan', 12, 'aborted');
     await history.locator('.entry[data-version="8"]', { hasText: 'Rollout plan started' }).waitFor();
     expect(await textOf(history.locator('.entry[data-version="8"]'))).toMatch(/Plan status: .*draft.*running/);
     expect(writes.filter((w) => w.path.includes('/plan')).map((w) => w.ifMatch)).toEqual(['6', '7', '8', '9', '10', '11']);
 
-    // Health: reports from application Workers show up in the window.
-    const report = await admin('POST', `/v1/flags/${flagId}/failures`, { failures: 3, successes: 57, error: 'TypeError: card is undefined' });
-    expect(report.status).toBe(200);
-    const health = page.locator('#sec-health');
-    await health.getByRole('button', { name: 'Refresh' }).click();
-    await health.locator('.stat', { hasText: 'Failures' }).locator('.stat-value', { hasText: /^3$/ }).waitFor();
-    expect(await textOf(health.locator('.stat', { hasText: 'Error rate' }))).toContain('5%');
-    expect(await health.locator('svg.chart rect.bar-failure').count()).toBeGreaterThan(0);
-    await screenshot(page, 'admin-flag.png', true);
 
     // Archive: it leaves the list, and comes back under "Show archived".
     await page.getByRole('button', { name: 'Archive flag…' }).click();
