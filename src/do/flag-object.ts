@@ -48,6 +48,8 @@ import type { FlagEvent } from '../flags/notifications';
 /** KV allows one write per second to a key; publishes of one flag are spaced at least this far. */
 export const KV_WRITE_INTERVAL_MS = 1_000;
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
+/** How long an admin change waits for its own publish before answering anyway. */
+const SETTLE_WAIT_MS = 2_000;
 
 export interface Clock {
   now(): number;
@@ -102,7 +104,11 @@ export class FlagObject extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ admin operations
 
-  create(input: CreateFlagInput, actor: string): Result<FlagConfig> {
+  create(input: CreateFlagInput, actor: string): Promise<Result<FlagConfig>> {
+    return this.settled(this.createNow(input, actor));
+  }
+
+  private createNow(input: CreateFlagInput, actor: string): Result<FlagConfig> {
     const existing = this.store.config();
     if (existing) {
       const state = existing.archived ? 'an archived flag' : 'a flag';
@@ -118,7 +124,11 @@ export class FlagObject extends DurableObject<Env> {
     return this.load(flagId, { allowArchived: true });
   }
 
-  patch(flagId: string, patch: FlagPatch, actor: string, ifMatch?: number): Result<FlagConfig> {
+  patch(flagId: string, patch: FlagPatch, actor: string, ifMatch?: number): Promise<Result<FlagConfig>> {
+    return this.settled(this.patchNow(flagId, patch, actor, ifMatch));
+  }
+
+  private patchNow(flagId: string, patch: FlagPatch, actor: string, ifMatch?: number): Result<FlagConfig> {
     const flag = this.loadForChange(flagId, ifMatch);
     if (!flag.ok) return flag;
     const next = patched(flag.value, patch, this.isoNow());
@@ -127,28 +137,44 @@ export class FlagObject extends DurableObject<Env> {
     return ok(this.commit({ action, before: flag.value, after: next.value, actor, reason: patch.reason }));
   }
 
-  setRollout(flagId: string, percentage: number, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
+  setRollout(flagId: string, percentage: number, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagConfig>> {
+    return this.settled(this.setRolloutNow(flagId, percentage, actor, reason, ifMatch));
+  }
+
+  private setRolloutNow(flagId: string, percentage: number, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
     const flag = this.loadForChange(flagId, ifMatch);
     if (!flag.ok) return flag;
     const next = withRollout(flag.value, percentage, this.isoNow());
     return ok(this.commit({ action: 'rollout_update', before: flag.value, after: next, actor, reason }));
   }
 
-  kill(flagId: string, actor: string, reason?: string): Result<FlagConfig> {
+  kill(flagId: string, actor: string, reason?: string): Promise<Result<FlagConfig>> {
+    return this.settled(this.killNow(flagId, actor, reason));
+  }
+
+  private killNow(flagId: string, actor: string, reason?: string): Result<FlagConfig> {
     const flag = this.loadForChange(flagId);
     if (!flag.ok) return flag;
     const next = killed(flag.value, this.isoNow());
     return ok(this.commit({ action: 'kill', before: flag.value, after: next, actor, reason }));
   }
 
-  archive(flagId: string, actor: string, reason?: string): Result<FlagConfig> {
+  archive(flagId: string, actor: string, reason?: string): Promise<Result<FlagConfig>> {
+    return this.settled(this.archiveNow(flagId, actor, reason));
+  }
+
+  private archiveNow(flagId: string, actor: string, reason?: string): Result<FlagConfig> {
     const flag = this.loadForChange(flagId);
     if (!flag.ok) return flag;
     const next = archived(flag.value, this.isoNow());
     return ok(this.commit({ action: 'archive', before: flag.value, after: next, actor, reason }));
   }
 
-  revert(flagId: string, version: number, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
+  revert(flagId: string, version: number, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagConfig>> {
+    return this.settled(this.revertNow(flagId, version, actor, reason, ifMatch));
+  }
+
+  private revertNow(flagId: string, version: number, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
     const flag = this.loadForChange(flagId, ifMatch);
     if (!flag.ok) return flag;
     const target = this.store.historyEntry(version);
@@ -170,14 +196,22 @@ export class FlagObject extends DurableObject<Env> {
   // ------------------------------------------------------------------ rollout plan
 
   /** `PUT /admin/flags/:id/plan`: stores a draft plan (refused while one is running or paused). */
-  setPlan(flagId: string, definition: PlanDefinition, actor: string, ifMatch?: number): Result<FlagConfig> {
+  setPlan(flagId: string, definition: PlanDefinition, actor: string, ifMatch?: number): Promise<Result<FlagConfig>> {
+    return this.settled(this.setPlanNow(flagId, definition, actor, ifMatch));
+  }
+
+  private setPlanNow(flagId: string, definition: PlanDefinition, actor: string, ifMatch?: number): Result<FlagConfig> {
     const flag = this.loadForChange(flagId, ifMatch);
     if (!flag.ok) return flag;
     return this.commitPlan(flag.value, setPlan(flag.value, definition, this.clock.now(), actor), actor);
   }
 
   /** `POST /admin/flags/:id/plan/<command>`: start, pause, resume, abort or advance now. */
-  controlPlan(flagId: string, command: PlanCommand, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
+  controlPlan(flagId: string, command: PlanCommand, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagConfig>> {
+    return this.settled(this.controlPlanNow(flagId, command, actor, reason, ifMatch));
+  }
+
+  private controlPlanNow(flagId: string, command: PlanCommand, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
     const flag = this.loadForChange(flagId, ifMatch);
     if (!flag.ok) return flag;
     return this.commitPlan(flag.value, controlPlan(flag.value, command, this.clock.now(), actor, reason), actor);
@@ -457,6 +491,15 @@ export class FlagObject extends DurableObject<Env> {
     if (event && this.env.SLACK_WEBHOOK_URL) this.store.enqueue('slack', after.version, event, now);
     if (event && this.env.WEBHOOK_URL) this.store.enqueue('webhook', after.version, event, now);
     return after;
+  }
+
+  /**
+   * An admin change answers once its publish has reached the catalog (and KV, when its slot is
+   * free), so the list read right after a change shows it; a slow publish is not waited for.
+   */
+  private async settled<T>(result: Result<T>): Promise<Result<T>> {
+    if (result.ok && this.publishing) await Promise.race([this.publishing, scheduler.wait(SETTLE_WAIT_MS)]);
+    return result;
   }
 
   /** Starts draining the outbox without holding up the caller's response. */
