@@ -36,7 +36,7 @@ import {
 import type { Report, ReportOutcome, Usage } from '../flags/reports';
 import { fail, ok, type Result } from '../flags/result';
 import { KV_KEYS, toSnapshot, type FlagConfig, type FlagPatch } from '../flags/schema';
-import { summarise } from '../flags/status';
+import { flagStatus, summarise, type FlagStatus } from '../flags/status';
 import { breachedRule, bucketSizeMs, bucketStart, errorRate, windowFloor } from '../flags/window';
 import type { Env } from '../env';
 import { CATALOG_NAME, type CatalogEntry } from './catalog-object';
@@ -55,6 +55,9 @@ export interface Clock {
   now(): number;
 }
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** A flag as the admin API returns it. */
+export type FlagView = FlagConfig & { status: FlagStatus };
 
 export interface HistoryPage {
   entries: HistoryEntry[];
@@ -104,7 +107,7 @@ export class FlagObject extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ admin operations
 
-  create(input: CreateFlagInput, actor: string): Promise<Result<FlagConfig>> {
+  create(input: CreateFlagInput, actor: string): Promise<Result<FlagView>> {
     return this.settled(this.createNow(input, actor));
   }
 
@@ -120,11 +123,12 @@ export class FlagObject extends DurableObject<Env> {
     return created;
   }
 
-  get(flagId: string): Result<FlagConfig> {
-    return this.load(flagId, { allowArchived: true });
+  get(flagId: string): Result<FlagView> {
+    const flag = this.load(flagId, { allowArchived: true });
+    return flag.ok ? ok(this.view(flag.value)) : flag;
   }
 
-  patch(flagId: string, patch: FlagPatch, actor: string, ifMatch?: number): Promise<Result<FlagConfig>> {
+  patch(flagId: string, patch: FlagPatch, actor: string, ifMatch?: number): Promise<Result<FlagView>> {
     return this.settled(this.patchNow(flagId, patch, actor, ifMatch));
   }
 
@@ -137,7 +141,7 @@ export class FlagObject extends DurableObject<Env> {
     return ok(this.commit({ action, before: flag.value, after: next.value, actor, reason: patch.reason }));
   }
 
-  setRollout(flagId: string, percentage: number, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagConfig>> {
+  setRollout(flagId: string, percentage: number, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
     return this.settled(this.setRolloutNow(flagId, percentage, actor, reason, ifMatch));
   }
 
@@ -148,7 +152,7 @@ export class FlagObject extends DurableObject<Env> {
     return ok(this.commit({ action: 'rollout_update', before: flag.value, after: next, actor, reason }));
   }
 
-  kill(flagId: string, actor: string, reason?: string): Promise<Result<FlagConfig>> {
+  kill(flagId: string, actor: string, reason?: string): Promise<Result<FlagView>> {
     return this.settled(this.killNow(flagId, actor, reason));
   }
 
@@ -159,7 +163,7 @@ export class FlagObject extends DurableObject<Env> {
     return ok(this.commit({ action: 'kill', before: flag.value, after: next, actor, reason }));
   }
 
-  archive(flagId: string, actor: string, reason?: string): Promise<Result<FlagConfig>> {
+  archive(flagId: string, actor: string, reason?: string): Promise<Result<FlagView>> {
     return this.settled(this.archiveNow(flagId, actor, reason));
   }
 
@@ -170,7 +174,7 @@ export class FlagObject extends DurableObject<Env> {
     return ok(this.commit({ action: 'archive', before: flag.value, after: next, actor, reason }));
   }
 
-  revert(flagId: string, version: number, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagConfig>> {
+  revert(flagId: string, version: number, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
     return this.settled(this.revertNow(flagId, version, actor, reason, ifMatch));
   }
 
@@ -196,7 +200,7 @@ export class FlagObject extends DurableObject<Env> {
   // ------------------------------------------------------------------ rollout plan
 
   /** `PUT /admin/flags/:id/plan`: stores a draft plan (refused while one is running or paused). */
-  setPlan(flagId: string, definition: PlanDefinition, actor: string, ifMatch?: number): Promise<Result<FlagConfig>> {
+  setPlan(flagId: string, definition: PlanDefinition, actor: string, ifMatch?: number): Promise<Result<FlagView>> {
     return this.settled(this.setPlanNow(flagId, definition, actor, ifMatch));
   }
 
@@ -207,7 +211,7 @@ export class FlagObject extends DurableObject<Env> {
   }
 
   /** `POST /admin/flags/:id/plan/<command>`: start, pause, resume, abort or advance now. */
-  controlPlan(flagId: string, command: PlanCommand, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagConfig>> {
+  controlPlan(flagId: string, command: PlanCommand, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
     return this.settled(this.controlPlanNow(flagId, command, actor, reason, ifMatch));
   }
 
@@ -497,9 +501,15 @@ export class FlagObject extends DurableObject<Env> {
    * An admin change answers once its publish has reached the catalog (and KV, when its slot is
    * free), so the list read right after a change shows it; a slow publish is not waited for.
    */
-  private async settled<T>(result: Result<T>): Promise<Result<T>> {
-    if (result.ok && this.publishing) await Promise.race([this.publishing, scheduler.wait(SETTLE_WAIT_MS)]);
-    return result;
+  private async settled(result: Result<FlagConfig>): Promise<Result<FlagView>> {
+    if (!result.ok) return result;
+    if (this.publishing) await Promise.race([this.publishing, scheduler.wait(SETTLE_WAIT_MS)]);
+    return ok(this.view(result.value));
+  }
+
+  /** The flag as the admin API shows it: its config and its one-word status. */
+  private view(flag: FlagConfig): FlagView {
+    return { ...flag, status: flagStatus(flag, this.store.getState<boolean>('killed_by_switch') ?? false) };
   }
 
   /** Starts draining the outbox without holding up the caller's response. */

@@ -80,8 +80,8 @@ export async function authenticate(request: Request, secret: string | undefined)
 }
 
 /** itty-router middleware: authenticates, records the caller on the request, checks the scope. */
-export function scoped<R extends AuthenticatedRequest = AuthenticatedRequest, E extends Env = Env>(scope: Scope) {
-  return async (request: R, env: E): Promise<void> => {
+export function scoped<R extends AuthenticatedRequest = AuthenticatedRequest>(scope: Scope) {
+  return async (request: R, ...[env]: [env: Env, ctx: ExecutionContext]): Promise<void> => {
     request.principal = await authenticate(request, env.ADMIN_TOKENS);
     requireScope(request.principal, scope);
   };

@@ -7,10 +7,11 @@ import { z } from 'zod';
 import { bucketHash } from '../flags/bucket';
 import { evaluate, type Evaluation, type EvaluationContext } from '../flags/evaluate';
 import type { FlagBundle } from '../flags/schema';
-import { authenticate, requireScope } from '../http/auth';
+import { scoped, type AuthenticatedRequest } from '../http/auth';
 import { json } from '../http/responses';
 import { BundleCache, KvSnapshotSource } from '../sdk/bundle-cache';
-import type { Args } from './context';
+import { BatchReporter } from '../sdk/reporter';
+import { flagStub, type Args } from './context';
 
 const contextSchema = z.record(z.string().max(128), z.unknown()).refine((c) => c['targetingKey'] === undefined || typeof c['targetingKey'] === 'string', {
   message: 'targetingKey must be a string',
@@ -18,18 +19,25 @@ const contextSchema = z.record(z.string().max(128), z.unknown()).refine((c) => c
 });
 const requestSchema = z.object({ context: contextSchema.optional() });
 
-let cache: { kv: KVNamespace; ttl: number; bundle: BundleCache } | null = null;
+/** Per isolate: the bundle cache, and the SDK's batch reporter counting what OFREP served (exposures). */
+let isolate: { kv: KVNamespace; ttl: number; bundle: BundleCache; exposures: BatchReporter } | null = null;
 
-function bundleCache(env: Args[0]): BundleCache {
+function perIsolate(env: Args[0]) {
   const ttl = Number(env.FLAG_CACHE_TTL_SECONDS ?? '5') * 1000;
-  if (!cache || cache.kv !== env.FLAGS_KV || cache.ttl !== ttl) {
-    cache = { kv: env.FLAGS_KV, ttl, bundle: new BundleCache(new KvSnapshotSource(env.FLAGS_KV), ttl) };
+  if (!isolate || isolate.kv !== env.FLAGS_KV || isolate.ttl !== ttl) {
+    const exposures = new BatchReporter({
+      report: (flagId, report) => flagStub(env, flagId).report(flagId, report),
+      recordUsage: (flagId, usage) => flagStub(env, flagId).recordUsage(flagId, usage),
+    });
+    isolate = { kv: env.FLAGS_KV, ttl, bundle: new BundleCache(new KvSnapshotSource(env.FLAGS_KV), ttl), exposures };
   }
-  return cache.bundle;
+  return isolate;
 }
 
-async function evaluator(request: IRequest, env: Args[0]) {
-  requireScope(await authenticate(request, env.ADMIN_TOKENS), 'evaluate');
+function countExposures(env: Args[0], ctx: Args[1], results: Evaluation[]): void {
+  const { exposures } = perIsolate(env);
+  for (const result of results) if (result.variant !== undefined) exposures.recordEvaluation(result.flagId, result.variant);
+  exposures.schedule(ctx);
 }
 
 /** The context, or an OFREP `INVALID_CONTEXT` failure. */
@@ -64,23 +72,26 @@ function evaluateIn(bundle: FlagBundle | null, key: string, context: EvaluationC
   return evaluate(bundle?.flags[key], context, { environment, segments: bundle?.segments });
 }
 
-export const ofrepRouter = Router<IRequest, Args>({ base: '/ofrep/v1' })
-  .post('/evaluate/flags/:key', evaluator, async (request, env) => {
+export const ofrepRouter = Router<AuthenticatedRequest, Args>({ base: '/ofrep/v1' })
+  .post('/evaluate/flags/:key', scoped('evaluate'), async (request, env, ctx) => {
     const key = decodeURIComponent(request.params['key'] ?? '');
     const context = await readContext(request);
     if (typeof context === 'string') return json({ key, errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
-    const result = evaluateIn(await bundleCache(env).get(), key, context, env.ENVIRONMENT);
+    const result = evaluateIn(await perIsolate(env).bundle.get(), key, context, env.ENVIRONMENT);
+    countExposures(env, ctx, [result]);
     return json(toOfrep(key, result), result.errorCode ? 404 : 200);
   })
-  .post('/evaluate/flags', evaluator, async (request, env) => {
+  .post('/evaluate/flags', scoped('evaluate'), async (request, env, ctx) => {
     const context = await readContext(request);
     if (typeof context === 'string') return json({ errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
-    const bundle = await bundleCache(env).get();
+    const bundle = await perIsolate(env).bundle.get();
     // The answer depends on the flags and on the context, so the ETag covers both.
     const etag = `"${bundle?.generated_at ?? 'empty'}.${bucketHash('ofrep-context', JSON.stringify(context)).toString(36)}"`;
     if (request.headers.get('If-None-Match') === etag) return new Response(null, { status: 304, headers: { ETag: etag } });
-    const flags = Object.keys(bundle?.flags ?? {})
+    const results = Object.keys(bundle?.flags ?? {})
       .sort()
-      .map((key) => toOfrep(key, evaluateIn(bundle, key, context, env.ENVIRONMENT)));
+      .map((key) => evaluateIn(bundle, key, context, env.ENVIRONMENT));
+    countExposures(env, ctx, results);
+    const flags = results.map((result) => toOfrep(result.flagId, result));
     return json({ flags, metadata: { generated_at: bundle?.generated_at ?? null } }, 200, { ETag: etag });
   });

@@ -133,7 +133,8 @@ describe('rollout, kill, If-Match, archive', () => {
   it('kill sets enabled false and rollout 0', async () => {
     await createFlag({ id: 'killme', enabled: true, rollout_percentage: 50 });
     const killed = await api('POST', '/admin/flags/killme/kill', { reason: 'errors' });
-    expect(killed.body.flag).toMatchObject({ enabled: false, rollout_percentage: 0, version: 2 });
+    expect(killed.body.flag).toMatchObject({ enabled: false, rollout_percentage: 0, version: 2, status: 'killed' });
+    expect((await api('GET', '/admin/flags/killme')).body.flag.status).toBe('killed');
     const listed = await api('GET', '/admin/flags');
     expect(listed.body.flags.find((f: any) => f.id === 'killme').status).toBe('killed');
     const snapshot = await kvVersion('killme', 2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, bundleVersion, createFlag, TOKENS } from '../helpers/api';
+import { api, bundleVersion, createFlag, TOKENS, waitFor } from '../helpers/api';
 
 const ofrep = (path: string, body: unknown, token: string = TOKENS.reporter) =>
   api('POST', `/ofrep/v1/evaluate/flags${path}`, body, { token });
@@ -64,5 +64,22 @@ describe('OFREP evaluation from the KV bundle', () => {
   it('needs the evaluate scope', async () => {
     expect((await ofrep('/o-bool', { context: {} }, TOKENS.viewer)).status).toBe(403);
     expect((await api('POST', '/ofrep/v1/evaluate/flags/o-bool', { context: {} }, { token: null })).status).toBe(401);
+  });
+
+  it('counts what it served as exposures per variant', async () => {
+    await createFlag({ id: 'o-exposed', enabled: true, rollout_percentage: 50 });
+    await bundleVersion('o-exposed', 1);
+    const served: Record<string, number> = {};
+    for (let u = 0; u < 40; u++) {
+      const answer = await ofrep('/o-exposed', { context: { targetingKey: `user-${u}` } });
+      served[answer.body.variant] = (served[answer.body.variant] ?? 0) + 1;
+    }
+    const exposures = await waitFor(async () => {
+      const health = (await api('GET', '/admin/flags/o-exposed/health')).body;
+      const total = Object.values(health.exposures as Record<string, { count: number }>).reduce((n, e) => n + e.count, 0);
+      return total >= 40 ? health.exposures : undefined;
+    }, 15_000, 'OFREP exposures to be flushed');
+    expect(exposures.on?.count ?? 0).toBe(served['on'] ?? 0);
+    expect(exposures.off?.count ?? 0).toBe(served['off'] ?? 0);
   });
 });
