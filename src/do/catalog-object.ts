@@ -8,7 +8,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { catalogMigrations } from '../../migrations/catalog';
-import { fail, ok, type Result } from '../flags/result';
+import { fail, invalid, ok, type Failure, type Result } from '../flags/result';
 import { KV_KEYS, type FlagBundle, type FlagSnapshot, type Segment } from '../flags/schema';
 import {
   archivedSegment,
@@ -134,6 +134,8 @@ export class CatalogObject extends DurableObject<Env> {
     if (this.segments.get(input.id)) return fail(409, 'conflict', `a segment with id "${input.id}" already exists`);
     const created = newSegment(input, this.isoNow());
     if (!created.ok) return created;
+    const unknown = this.unknownReferences(created.value);
+    if (unknown) return unknown;
     this.changeSegment(created.value, { action: 'create', actor, reason: input.reason ?? null, before: null });
     return created;
   }
@@ -145,6 +147,8 @@ export class CatalogObject extends DurableObject<Env> {
     if (mismatch) return mismatch;
     const next = patchedSegment(current.value, patch, this.isoNow());
     if (!next.ok) return next;
+    const unknown = this.unknownReferences(next.value);
+    if (unknown) return unknown;
     this.changeSegment(next.value, { action: 'update', actor, reason: patch.reason ?? null, before: current.value });
     return next;
   }
@@ -162,9 +166,11 @@ export class CatalogObject extends DurableObject<Env> {
     return ok(next);
   }
 
-  segmentHistory(id: string, limit: number, before?: number): Result<{ entries: SegmentHistoryEntry[] }> {
+  segmentHistory(id: string, limit: number, before?: number): Result<{ entries: SegmentHistoryEntry[]; next_before?: number }> {
     if (!this.segments.get(id)) return fail(404, 'not_found', `segment "${id}" not found`);
-    return ok({ entries: this.segments.history(id, limit, before) });
+    const entries = this.segments.history(id, limit, before);
+    const last = entries[entries.length - 1];
+    return ok(last && last.version > 1 && entries.length === limit ? { entries, next_before: last.version } : { entries });
   }
 
   /** Which of these segment ids do not exist (or are archived). */
@@ -173,6 +179,16 @@ export class CatalogObject extends DurableObject<Env> {
       const segment = this.segments.get(id);
       return !segment || segment.archived;
     });
+  }
+
+  /** A segment may use other segments (not itself); each must exist. */
+  private unknownReferences(segment: Segment): Failure | null {
+    const details = segment.conditions.flatMap((condition, c) => {
+      if (condition.op !== 'in_segment') return [];
+      const bad = condition.values.map(String).filter((id) => id === segment.id || this.missingSegments([id]).length > 0);
+      return bad.length ? [{ path: `conditions.${c}.values`, message: `unknown or self-referencing segment(s): ${bad.join(', ')}` }] : [];
+    });
+    return details.length ? invalid(details) : null;
   }
 
   private liveSegment(id: string): Result<Segment> {

@@ -137,6 +137,8 @@ export class FlagObject extends DurableObject<Env> {
     if (!flag.ok) return flag;
     const next = patched(flag.value, patch, this.isoNow());
     if (!next.ok) return next;
+    // A patch that changes nothing is answered with the flag as it is, not a new version.
+    if (changedFields(flag.value, next.value).length === 0) return flag;
     const action: FlagAction = rolloutOnly(flag.value, next.value) ? 'rollout_update' : 'update';
     return ok(this.commit({ action, before: flag.value, after: next.value, actor, reason: patch.reason }));
   }
@@ -152,23 +154,25 @@ export class FlagObject extends DurableObject<Env> {
     return ok(this.commit({ action: 'rollout_update', before: flag.value, after: next, actor, reason }));
   }
 
-  kill(flagId: string, actor: string, reason?: string): Promise<Result<FlagView>> {
-    return this.settled(this.killNow(flagId, actor, reason));
+  kill(flagId: string, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
+    return this.settled(this.killNow(flagId, actor, reason, ifMatch));
   }
 
-  private killNow(flagId: string, actor: string, reason?: string): Result<FlagConfig> {
-    const flag = this.loadForChange(flagId);
+  private killNow(flagId: string, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
+    const flag = this.loadForChange(flagId, ifMatch);
     if (!flag.ok) return flag;
+    // Killing a killed flag changes nothing: no new version, no second notification.
+    if (!flag.value.enabled && flag.value.rollout_percentage === 0) return flag;
     const next = killed(flag.value, this.isoNow());
     return ok(this.commit({ action: 'kill', before: flag.value, after: next, actor, reason }));
   }
 
-  archive(flagId: string, actor: string, reason?: string): Promise<Result<FlagView>> {
-    return this.settled(this.archiveNow(flagId, actor, reason));
+  archive(flagId: string, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
+    return this.settled(this.archiveNow(flagId, actor, reason, ifMatch));
   }
 
-  private archiveNow(flagId: string, actor: string, reason?: string): Result<FlagConfig> {
-    const flag = this.loadForChange(flagId);
+  private archiveNow(flagId: string, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
+    const flag = this.loadForChange(flagId, ifMatch);
     if (!flag.ok) return flag;
     const next = archived(flag.value, this.isoNow());
     return ok(this.commit({ action: 'archive', before: flag.value, after: next, actor, reason }));
@@ -283,13 +287,15 @@ export class FlagObject extends DurableObject<Env> {
   recordUsage(flagId: string, usage: Usage): Result<{ recorded: number }> {
     const loaded = this.load(flagId, { allowArchived: true });
     if (!loaded.ok) return loaded;
-    this.store.addExposures(usage.variants, usage.last_at);
+    // A client's clock may run ahead: a time in the future would freeze "last used" for good.
+    const lastAt = Math.min(usage.last_at, this.clock.now());
+    this.store.addExposures(usage.variants, lastAt);
     const recorded = Object.values(usage.variants).reduce((a, b) => a + b, 0);
     // The catalog learns of use at most hourly: enough for stale-flag reports, cheap for the catalog.
     const lastSynced = this.store.getState<number>('usage_synced_at') ?? 0;
-    if (usage.last_at - lastSynced > 60 * 60 * 1000) {
-      this.store.setState('usage_synced_at', usage.last_at);
-      this.ctx.waitUntil(this.catalog().recordUsage(flagId, usage.last_at).catch(() => undefined));
+    if (lastAt - lastSynced > 60 * 60 * 1000) {
+      this.store.setState('usage_synced_at', lastAt);
+      this.ctx.waitUntil(this.catalog().recordUsage(flagId, lastAt).catch(() => undefined));
     }
     return ok({ recorded });
   }

@@ -53,13 +53,10 @@ export function newFlag(input: CreateFlagInput, nowIso: string): Result<FlagConf
 }
 
 export function patched(flag: FlagConfig, patch: FlagPatch, nowIso: string): Result<FlagConfig> {
-  const { reason: _reason, ...fields } = patch;
-  const next: Record<string, unknown> = { ...flag };
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === null) delete next[key];
-    else if (value !== undefined) next[key] = value;
-  }
-  return checked(bump(next as unknown as FlagConfig, nowIso));
+  const { reason: _reason, auto_kill, ...fields } = patch;
+  const next = withFields(flag, fields);
+  if (auto_kill) next.auto_kill = withFields(flag.auto_kill, auto_kill);
+  return checked(bump(next, nowIso));
 }
 
 export function withRollout(flag: FlagConfig, percentage: number, nowIso: string): FlagConfig {
@@ -77,12 +74,8 @@ export function archived(flag: FlagConfig, nowIso: string): FlagConfig {
 
 /** Restores the editable fields of `target` (an earlier version) as a new version. */
 export function reverted(flag: FlagConfig, target: FlagConfig, nowIso: string): Result<FlagConfig> {
-  const next: Record<string, unknown> = { ...flag };
-  for (const key of EDITABLE_FIELDS) {
-    if (target[key] === undefined) delete next[key];
-    else next[key] = target[key];
-  }
-  return checked(bump(next as unknown as FlagConfig, nowIso));
+  const restored = Object.fromEntries(EDITABLE_FIELDS.map((key) => [key, target[key] ?? null]));
+  return checked(bump(withFields(flag, restored), nowIso));
 }
 
 /** The editable fields that differ between two versions (for history and notifications). */
@@ -94,6 +87,16 @@ export function changedFields(before: FlagConfig | null, after: FlagConfig): str
 export function versionMismatch(flag: FlagConfig, expected: number | undefined): Result<never> | null {
   if (expected === undefined || expected === flag.version) return null;
   return fail(412, 'version_mismatch', `flag is at version ${flag.version}, not ${expected}`, { current: flag });
+}
+
+/** `target` with the given fields set; `null` removes a field, `undefined` leaves it alone. */
+function withFields<T extends object>(target: T, fields: Record<string, unknown>): T {
+  const next = { ...target } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === null) delete next[key];
+    else if (value !== undefined) next[key] = value;
+  }
+  return next as unknown as T;
 }
 
 function bump(flag: FlagConfig, nowIso: string): FlagConfig {

@@ -1,5 +1,6 @@
 /**
- * Which changes notify the team, and what they say. Kills (manual or automatic), re-enables,
+ * Which changes notify the team, and what they say. Kills (manual or automatic), turning a flag
+ * off, re-enables,
  * rollout changes (a rollout plan's steps and roll-backs among them) and paused rollout plans
  * notify; other edits only go to the history.
  */
@@ -7,7 +8,7 @@ import type { FlagAction } from './changes';
 import type { FlagConfig } from './schema';
 
 export interface FlagEvent {
-  event: 'flag.killed' | 'flag.auto_killed' | 'flag.enabled' | 'flag.rollout_changed' | 'flag.plan_paused';
+  event: 'flag.killed' | 'flag.auto_killed' | 'flag.disabled' | 'flag.enabled' | 'flag.rollout_changed' | 'flag.plan_paused';
   flag_id: string;
   version: number;
   actor: string;
@@ -47,8 +48,11 @@ export function eventFor(
     const why = after.plan?.paused_reason ?? reason;
     return { ...base, event: 'flag.plan_paused', text: `⏸️ Rollout plan of "${after.id}" paused at ${after.rollout_percentage}%${why ? `: ${why}` : ''}` };
   }
-  if (before.enabled && !after.enabled) {
+  if (before.enabled && !after.enabled && action === 'kill') {
     return { ...base, event: 'flag.killed', text: `🔴 Flag "${after.id}" KILLED by ${actor}${why}` };
+  }
+  if (before.enabled && !after.enabled) {
+    return { ...base, event: 'flag.disabled', text: `⚪ Flag "${after.id}" turned off by ${actor}${why}` };
   }
   if (!before.enabled && after.enabled) {
     return { ...base, event: 'flag.enabled', text: `🟢 Flag "${after.id}" enabled by ${actor} at ${after.rollout_percentage}%${why}` };
@@ -67,5 +71,5 @@ function describe(details: Record<string, unknown> | undefined): string {
   if (!details) return 'policy breached';
   const failures = details['failures'];
   const seconds = details['window_seconds'];
-  return `${String(failures)} failures in ${String(seconds)}s (${String(details['rule'])})`;
+  return `${String(failures)} failures in ${String(seconds)}s`;
 }

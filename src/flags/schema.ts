@@ -45,15 +45,34 @@ export const metadataSchema = z
   .record(z.string().max(LIMITS.attributeLength), z.unknown())
   .refine((m) => jsonBytes(m) <= LIMITS.metadataBytes, `at most ${LIMITS.metadataBytes} bytes as JSON`);
 
+const autoKillFields = {
+  enabled: z.boolean(),
+  max_failures: z.number().int().min(1).max(1_000_000),
+  window_seconds: z.number().int().min(10).max(86_400),
+  /** Optional error-rate rule: kill when failures / (failures + successes) reaches this fraction. */
+  max_error_rate: z.number().gt(0).max(1),
+  /** The error-rate rule only applies once the window holds at least this many reports. */
+  min_samples: z.number().int().min(1).max(1_000_000),
+};
+
 export const autoKillSchema = z
   .object({
-    enabled: z.boolean().default(true),
-    max_failures: z.number().int().min(1).max(1_000_000).default(10),
-    window_seconds: z.number().int().min(10).max(86_400).default(300),
-    /** Optional error-rate rule: kill when failures / (failures + successes) reaches this fraction. */
-    max_error_rate: z.number().gt(0).max(1).optional(),
-    /** The error-rate rule only applies once the window holds at least this many reports. */
-    min_samples: z.number().int().min(1).max(1_000_000).default(100),
+    enabled: autoKillFields.enabled.default(true),
+    max_failures: autoKillFields.max_failures.default(10),
+    window_seconds: autoKillFields.window_seconds.default(300),
+    max_error_rate: autoKillFields.max_error_rate.optional(),
+    min_samples: autoKillFields.min_samples.default(100),
+  })
+  .strict();
+
+/** A PATCH changes only the policy fields it names; `max_error_rate: null` removes the rate rule. */
+export const autoKillPatchSchema = z
+  .object({
+    enabled: autoKillFields.enabled.optional(),
+    max_failures: autoKillFields.max_failures.optional(),
+    window_seconds: autoKillFields.window_seconds.optional(),
+    max_error_rate: autoKillFields.max_error_rate.nullable().optional(),
+    min_samples: autoKillFields.min_samples.optional(),
   })
   .strict();
 export type AutoKillPolicy = z.infer<typeof autoKillSchema>;
@@ -148,9 +167,12 @@ const editableShape = {
 };
 
 /** Body of `POST /admin/flags`. */
+/** `stale` names the stale-flag report (`GET /admin/flags/stale`), so no flag may take it. */
+const flagIdSchema = idSchema.refine((id) => id !== 'stale', 'is reserved for the stale-flag report');
+
 export const createFlagSchema = z
   .object({
-    id: idSchema,
+    id: flagIdSchema,
     enabled: editableShape.enabled.default(false),
     rollout_percentage: editableShape.rollout_percentage.default(0),
     allowed_users: editableShape.allowed_users.default([]),
@@ -182,7 +204,7 @@ export const patchFlagSchema = z
     metadata: editableShape.metadata.optional(),
     description: editableShape.description.optional(),
     owner: editableShape.owner.optional(),
-    auto_kill: editableShape.auto_kill.optional(),
+    auto_kill: autoKillPatchSchema.optional(),
     type: editableShape.type.optional(),
     variants: editableShape.variants.nullable().optional(),
     on_variant: editableShape.on_variant.nullable().optional(),

@@ -51,3 +51,14 @@ export function ifMatchVersion(request: Request): number | undefined {
   if (!match) throw new HttpError(400, 'validation_failed', 'If-Match must be a flag version', [{ path: 'If-Match', message: 'expected a version number' }]);
   return Number(match[1]);
 }
+
+/** A path parameter, percent-decoded; malformed encoding is a 400 naming the parameter. */
+export function pathParam(request: { params: Record<string, string> }, name: string): string {
+  try {
+    return decodeURIComponent(request.params[name] ?? '');
+  } catch {
+    throw new HttpError(400, 'validation_failed', `the ${name} in the path is not valid percent-encoding`, [
+      { path: name, message: 'malformed percent-encoding' },
+    ]);
+  }
+}

@@ -22,6 +22,14 @@ type AdminRequest = AuthenticatedRequest;
 const staleQuerySchema = z.object({ days: z.coerce.number().int().min(1).max(3650).default(DEFAULT_STALE_DAYS) }).strict();
 const listQuerySchema = z.object({ include_archived: z.enum(['true', 'false']).optional() }).strict();
 
+/** The article's bodies name the flag too; when they do, it must be the one in the path. */
+function sameFlagId(body: { flagId?: string | undefined }, id: string): void {
+  if (body.flagId === undefined || body.flagId === id) return;
+  throw new HttpError(400, 'validation_failed', 'flagId in the body does not match the path', [
+    { path: 'flagId', message: `must match the path's flag id "${id}"` },
+  ]);
+}
+
 function flagResponse(flag: FlagConfig, status = 200, extra: HeadersInit = {}): Response {
   return json({ success: true, flag }, status, { ETag: `"${flag.version}"`, ...extra });
 }
@@ -58,29 +66,25 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
   })
   .delete('/flags/:id', scoped('flags:write'), async (request, env) => {
     const id = flagIdParam(request);
+    const ifMatch = ifMatchVersion(request);
     const body = await readJson(request, killSchema, { optional: true });
-    return flagResponse(unwrap(await flagStub(env, id).archive(id, request.principal.name, body.reason)));
+    sameFlagId(body, id);
+    return flagResponse(unwrap(await flagStub(env, id).archive(id, request.principal.name, body.reason, ifMatch)));
   })
   .post('/flags/:id/rollout', scoped('flags:write'), async (request, env) => {
     const id = flagIdParam(request);
     const ifMatch = ifMatchVersion(request);
     const body = await readJson(request, rolloutSchema);
-    if (body.flagId !== undefined && body.flagId !== id) {
-      throw new HttpError(400, 'validation_failed', 'flagId in the body does not match the path', [
-        { path: 'flagId', message: `must match the path's flag id "${id}"` },
-      ]);
-    }
+    sameFlagId(body, id);
     return flagResponse(unwrap(await flagStub(env, id).setRollout(id, body.percentage, request.principal.name, body.reason, ifMatch)));
   })
   .post('/flags/:id/kill', scoped('flags:write'), async (request, env) => {
     const id = flagIdParam(request);
+    // If-Match is optional here on purpose: an emergency stop should not fail on a stale page.
+    const ifMatch = ifMatchVersion(request);
     const body = await readJson(request, killSchema, { optional: true });
-    if (body.flagId !== undefined && body.flagId !== id) {
-      throw new HttpError(400, 'validation_failed', 'flagId in the body does not match the path', [
-        { path: 'flagId', message: `must match the path's flag id "${id}"` },
-      ]);
-    }
-    return flagResponse(unwrap(await flagStub(env, id).kill(id, request.principal.name, body.reason)));
+    sameFlagId(body, id);
+    return flagResponse(unwrap(await flagStub(env, id).kill(id, request.principal.name, body.reason, ifMatch)));
   })
   .post('/flags/:id/revert', scoped('flags:write'), async (request, env) => {
     const id = flagIdParam(request);

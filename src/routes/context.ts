@@ -5,7 +5,7 @@ import type { FlagObject } from '../do/flag-object';
 import { idSchema, type Rule } from '../flags/schema';
 import { invalid, type Result } from '../flags/result';
 import { referencedSegments } from '../flags/segments';
-import { parse } from '../http/body';
+import { parse, pathParam } from '../http/body';
 import { HttpError } from '../http/responses';
 
 export type Args = [env: Env, ctx: ExecutionContext];
@@ -58,7 +58,7 @@ export function catalogStub(env: Env): RpcView<CatalogObject, CatalogMethods> {
 
 /** The `:id` path parameter, validated. */
 export function flagIdParam(request: { params: Record<string, string> }): string {
-  return parse(idSchema, decodeURIComponent(request.params['id'] ?? ''), 'id');
+  return parse(idSchema, pathParam(request, 'id'), 'id');
 }
 
 /** Refuses rules that use a segment which does not exist, naming the condition's path. */

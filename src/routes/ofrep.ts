@@ -4,11 +4,13 @@
  */
 import { Router, type IRequest } from 'itty-router';
 import { z } from 'zod';
-import { bucketHash } from '../flags/bucket';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { evaluate, type Evaluation, type EvaluationContext } from '../flags/evaluate';
-import type { FlagBundle } from '../flags/schema';
+import type { FlagBundle, FlagSnapshot } from '../flags/schema';
 import { scoped, type AuthenticatedRequest } from '../http/auth';
-import { json } from '../http/responses';
+import { pathParam, readJson } from '../http/body';
+import { HttpError, json } from '../http/responses';
 import { BundleCache, KvSnapshotSource } from '../sdk/bundle-cache';
 import { BatchReporter } from '../sdk/reporter';
 import { flagStub, type Args } from './context';
@@ -44,17 +46,32 @@ function countExposures(env: Args[0], ctx: Args[1], results: Evaluation[]): void
 async function readContext(request: IRequest): Promise<EvaluationContext | string> {
   let body: unknown;
   try {
-    const text = await request.text();
-    body = text.trim() === '' ? {} : JSON.parse(text);
-  } catch {
-    return 'the body is not valid JSON';
+    // readJson enforces the size limit (413) and the JSON content type (415) like every route.
+    body = await readJson(request, z.unknown(), { optional: true });
+  } catch (error) {
+    if (error instanceof HttpError && error.code === 'invalid_json') return 'the body is not valid JSON';
+    throw error;
   }
   const parsed = requestSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return `${['context', ...issue.path.map(String)].join('.')}: ${issue.message}`;
+    return `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`;
   }
   return (parsed.data.context ?? {}) as EvaluationContext;
+}
+
+/**
+ * The bulk answer's ETag: the bundle and the context. A bundle with date rules answers differently
+ * as time passes, so it gets no ETag (no 304 can go stale).
+ */
+function bulkEtag(bundle: FlagBundle | null, context: EvaluationContext): string | null {
+  if (bundle && Object.values(bundle.flags).some(dependsOnTime)) return null;
+  const contextHash = bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(context)))).slice(0, 16);
+  return `"${bundle?.generated_at ?? 'empty'}.${contextHash}"`;
+}
+
+function dependsOnTime(flag: FlagSnapshot): boolean {
+  return flag.rules.some((rule) => rule.conditions.some((c) => c.op === 'before' || c.op === 'after'));
 }
 
 function toOfrep(key: string, result: Evaluation) {
@@ -74,7 +91,7 @@ function evaluateIn(bundle: FlagBundle | null, key: string, context: EvaluationC
 
 export const ofrepRouter = Router<AuthenticatedRequest, Args>({ base: '/ofrep/v1' })
   .post('/evaluate/flags/:key', scoped('evaluate'), async (request, env, ctx) => {
-    const key = decodeURIComponent(request.params['key'] ?? '');
+    const key = pathParam(request, 'key');
     const context = await readContext(request);
     if (typeof context === 'string') return json({ key, errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
     const result = evaluateIn(await perIsolate(env).bundle.get(), key, context, env.ENVIRONMENT);
@@ -85,13 +102,12 @@ export const ofrepRouter = Router<AuthenticatedRequest, Args>({ base: '/ofrep/v1
     const context = await readContext(request);
     if (typeof context === 'string') return json({ errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
     const bundle = await perIsolate(env).bundle.get();
-    // The answer depends on the flags and on the context, so the ETag covers both.
-    const etag = `"${bundle?.generated_at ?? 'empty'}.${bucketHash('ofrep-context', JSON.stringify(context)).toString(36)}"`;
-    if (request.headers.get('If-None-Match') === etag) return new Response(null, { status: 304, headers: { ETag: etag } });
+    const etag = bulkEtag(bundle, context);
+    if (etag && request.headers.get('If-None-Match') === etag) return new Response(null, { status: 304, headers: { ETag: etag } });
     const results = Object.keys(bundle?.flags ?? {})
       .sort()
       .map((key) => evaluateIn(bundle, key, context, env.ENVIRONMENT));
     countExposures(env, ctx, results);
     const flags = results.map((result) => toOfrep(result.flagId, result));
-    return json({ flags, metadata: { generated_at: bundle?.generated_at ?? null } }, 200, { ETag: etag });
+    return json({ flags, metadata: { generated_at: bundle?.generated_at ?? null } }, 200, etag ? { ETag: etag } : {});
   });

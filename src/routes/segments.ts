@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { historyQuerySchema, idSchema } from '../flags/schema';
 import { createSegmentSchema, patchSegmentSchema } from '../flags/segments';
 import { scoped, type AuthenticatedRequest } from '../http/auth';
-import { ifMatchVersion, parse, parseQuery, readJson } from '../http/body';
+import { ifMatchVersion, parse, parseQuery, pathParam, readJson } from '../http/body';
 import { json } from '../http/responses';
 import { catalogStub, unwrap, type Args } from './context';
 import type { Segment } from '../flags/schema';
@@ -12,7 +12,7 @@ import type { Segment } from '../flags/schema';
 const deleteSchema = z.object({ reason: z.string().max(500).optional() }).strict();
 
 function segmentId(request: AuthenticatedRequest): string {
-  return parse(idSchema, decodeURIComponent(request.params['id'] ?? ''), 'id');
+  return parse(idSchema, pathParam(request, 'id'), 'id');
 }
 
 function segmentResponse(segment: Segment, status = 200, extra: HeadersInit = {}): Response {

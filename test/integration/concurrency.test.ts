@@ -47,7 +47,7 @@ describe('concurrent mutations to one flag', () => {
       }
     })();
     for (let round = 0; round < 6; round++) {
-      await Promise.all(Array.from({ length: 5 }, (_, i) => api('PATCH', '/admin/flags/monotonic', { rollout_percentage: round * 5 + i })));
+      await Promise.all(Array.from({ length: 5 }, (_, i) => api('PATCH', '/admin/flags/monotonic', { rollout_percentage: round * 5 + i + 1 })));
       await new Promise((r) => setTimeout(r, 300));
     }
     await kvVersion('monotonic', 31);

@@ -21,7 +21,8 @@ describe('stale flags', () => {
       await createFlag({ id, ...body });
     }
     await createFlag({ id: 'fresh', enabled: true, rollout_percentage: 100 });
-    // old-but-used was evaluated yesterday; its object tells the catalog.
+    // old-but-used was evaluated yesterday (its object's clock back to today); it tells the catalog.
+    await useClock(flagStub('old-but-used'), new TestClock(start));
     await api('POST', '/v1/flags/old-but-used/usage', { variants: { on: 5 }, last_at: start - DAY }, { token: TOKENS.reporter });
     await new Promise((r) => setTimeout(r, 100));
 
