@@ -24,6 +24,7 @@ import type { FlagSummary } from '../flags/status';
 import type { Env } from '../env';
 import { applyMigrations } from './migrations';
 import { SegmentStore, type SegmentHistoryEntry } from './segment-store';
+import { StateTable } from './state-table';
 import { KV_WRITE_INTERVAL_MS, systemClock, type Clock } from './flag-object';
 
 export const CATALOG_NAME = 'catalog';
@@ -43,10 +44,12 @@ export class CatalogObject extends DurableObject<Env> {
   clock: Clock = systemClock;
   private publishing: Promise<void> | null = null;
   private readonly segments: SegmentStore;
+  private readonly state: StateTable;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.segments = new SegmentStore(ctx.storage.sql);
+    this.state = new StateTable(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, catalogMigrations);
     });
@@ -101,8 +104,8 @@ export class CatalogObject extends DurableObject<Env> {
 
   /** True exactly once per catalog: lets the first request seed demo data. */
   claimSeed(): boolean {
-    if (this.getState<boolean>('seeded')) return false;
-    this.setState('seeded', true);
+    if (this.state.get<boolean>('seeded')) return false;
+    this.state.set('seeded', true);
     return true;
   }
 
@@ -236,19 +239,19 @@ export class CatalogObject extends DurableObject<Env> {
 
   private async publishLoop(): Promise<void> {
     for (;;) {
-      const changes = this.getState<number>('bundle_changes') ?? 0;
-      const published = this.getState<number>('bundle_published') ?? 0;
+      const changes = this.state.get<number>('bundle_changes') ?? 0;
+      const published = this.state.get<number>('bundle_published') ?? 0;
       if (changes <= published) return;
       const now = this.clock.now();
-      const slot = (this.getState<number>('kv_last_write_at') ?? 0) + KV_WRITE_INTERVAL_MS;
+      const slot = (this.state.get<number>('kv_last_write_at') ?? 0) + KV_WRITE_INTERVAL_MS;
       if (now < slot) {
         await this.ctx.storage.setAlarm(slot - (now - Date.now()));
         return;
       }
-      this.setState('kv_last_write_at', now);
+      this.state.set('kv_last_write_at', now);
       try {
         await this.env.FLAGS_KV.put(KV_KEYS.bundle, JSON.stringify(this.bundle()));
-        this.setState('bundle_published', changes);
+        this.state.set('bundle_published', changes);
       } catch {
         await this.ctx.storage.setAlarm(Date.now() + 5_000);
         return;
@@ -257,20 +260,11 @@ export class CatalogObject extends DurableObject<Env> {
   }
 
   private bumpBundle(): void {
-    this.setState('bundle_changes', (this.getState<number>('bundle_changes') ?? 0) + 1);
+    this.state.set('bundle_changes', (this.state.get<number>('bundle_changes') ?? 0) + 1);
   }
 
   private get sql(): SqlStorage {
     return this.ctx.storage.sql;
-  }
-
-  private getState<T>(key: string): T | undefined {
-    const row = this.sql.exec<{ value: string }>('SELECT value FROM state WHERE key = ?', key).toArray()[0];
-    return row ? (JSON.parse(row.value) as T) : undefined;
-  }
-
-  private setState(key: string, value: unknown): void {
-    this.sql.exec('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, JSON.stringify(value));
   }
 }
 

@@ -5,6 +5,7 @@
 import type { FlagConfig } from '../flags/schema';
 import type { FlagAction } from '../flags/changes';
 import type { WindowCounts } from '../flags/window';
+import { StateTable } from './state-table';
 
 export interface HistoryEntry {
   version: number;
@@ -40,7 +41,11 @@ type HistoryRow = {
 };
 
 export class FlagStore {
-  constructor(private readonly sql: SqlStorage) {}
+  private readonly state: StateTable;
+
+  constructor(private readonly sql: SqlStorage) {
+    this.state = new StateTable(sql);
+  }
 
   // ---- config ----
   config(): FlagConfig | null {
@@ -228,16 +233,11 @@ export class FlagStore {
 
   // ---- state ----
   getState<T>(key: string): T | undefined {
-    const row = this.sql.exec<{ value: string }>('SELECT value FROM state WHERE key = ?', key).toArray()[0];
-    return row ? (JSON.parse(row.value) as T) : undefined;
+    return this.state.get<T>(key);
   }
 
   setState(key: string, value: unknown): void {
-    this.sql.exec(
-      'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      key,
-      JSON.stringify(value),
-    );
+    this.state.set(key, value);
   }
 }
 
