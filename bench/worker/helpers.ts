@@ -1,0 +1,204 @@
+/** Shared pieces of the benchmark sections, which run inside the bench Worker in workerd. */
+import { env, exports } from 'cloudflare:workers';
+import type { Env } from '../../src/env';
+import type { CatalogObject, FlagObject } from './instrumented';
+
+export const TOKEN = 'bench-admin-token';
+
+export const benchEnv = env as unknown as Env;
+
+/** What the coordinator's RPC entrypoint answers. */
+export interface RpcResult<T = unknown> {
+  ok: boolean;
+  value?: T;
+}
+
+/** The coordinator's RPC entrypoint through its loopback binding, as an application Worker's service binding. */
+export interface Coordinator {
+  report(flagId: string, report: { failures?: number; successes?: number; error?: string; variant?: string; count?: number }): Promise<RpcResult<{ tripped: boolean; enabled: boolean; failures: number }>>;
+  recordUsage(flagId: string, usage: { variants: Record<string, number>; last_at: number }): Promise<RpcResult>;
+}
+/** Bound on first use: `exports` is filled in once the Worker's module has been evaluated. */
+export const coordinator: Coordinator = {
+  report: (flagId, report) => (exports as unknown as { FlagCoordinator: Coordinator }).FlagCoordinator.report(flagId, report),
+  recordUsage: (flagId, usage) => (exports as unknown as { FlagCoordinator: Coordinator }).FlagCoordinator.recordUsage(flagId, usage),
+};
+
+/** The Worker's own HTTP entry through its loopback binding, as an HTTP client reaches it. */
+export function mainEntry(): { fetch(input: string, init?: RequestInit): Promise<Response> } {
+  return (exports as unknown as { default: { fetch(input: string, init?: RequestInit): Promise<Response> } }).default;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+/** The coordinator's HTTP API through the Worker's loopback binding, as an HTTP client would call it. */
+export async function api<T = any>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await mainEntry().fetch(`https://flags.bench${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export async function createFlag(flag: Record<string, unknown>): Promise<any> {
+  const response = await api('POST', '/admin/flags', flag);
+  if (response.status !== 201) throw new Error(`create ${String(flag['id'])} failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body.flag;
+}
+
+export async function failuresCounted(flagId: string): Promise<number> {
+  const health = await api('GET', `/admin/flags/${flagId}/health`);
+  if (health.status !== 200) throw new Error(`health of ${flagId}: ${health.status}`);
+  return health.body.failures as number;
+}
+
+export function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+export const sleep = (ms: number) => scheduler.wait(ms);
+
+/** An I/O boundary: in production workerd the clock only moves across one. */
+export const ioBoundary = () => scheduler.wait(0);
+
+/** The current time in ms, read right after an I/O boundary. */
+export async function stamp(): Promise<number> {
+  await ioBoundary();
+  return performance.now();
+}
+
+/** Polls `check` every `everyMs` until it returns something other than undefined. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition', everyMs = 2): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/**
+ * Polls `probe` (every ~2 ms) until it holds; `at` resolves with the time it was first seen to
+ * hold, or null when stopped or past the deadline.
+ */
+export function watch(probe: () => Promise<boolean>, timeoutMs = 15_000): { at: Promise<number | null>; stop: () => void } {
+  let stopped = false;
+  const deadline = Date.now() + timeoutMs;
+  const at = (async () => {
+    while (!stopped && Date.now() < deadline) {
+      if (await probe()) return performance.now();
+      await sleep(2);
+    }
+    return null;
+  })();
+  return { at, stop: () => void (stopped = true) };
+}
+
+export function kvFlag(flagId: string): Promise<{ version: number; enabled: boolean; rollout_percentage: number } | null> {
+  return benchEnv.FLAGS_KV.get(`flag:${flagId}`, 'json');
+}
+
+export function kvBundle(): Promise<{ flags: Record<string, { version: number; enabled: boolean }> } | null> {
+  return benchEnv.FLAGS_KV.get('flags:bundle', 'json');
+}
+
+export async function waitForKvVersion(flagId: string, version: number, timeoutMs = 10_000): Promise<void> {
+  await waitFor(async () => (((await kvFlag(flagId))?.version ?? 0) >= version ? true : undefined), timeoutMs, `flag:${flagId} v${version}`);
+}
+
+export async function waitForBundleVersion(flagId: string, version: number, timeoutMs = 10_000): Promise<void> {
+  await waitFor(async () => (((await kvBundle())?.flags[flagId]?.version ?? 0) >= version ? true : undefined), timeoutMs, `bundle ${flagId} v${version}`);
+}
+
+export const flagStub = (flagId: string) =>
+  benchEnv.FLAGS.get(benchEnv.FLAGS.idFromName(flagId)) as unknown as DurableObjectStub<FlagObject>;
+export const catalogStub = () => benchEnv.CATALOG.get(benchEnv.CATALOG.idFromName('catalog')) as unknown as DurableObjectStub<CatalogObject>;
+
+// ---------------------------------------------------------------------------------- statistics
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export const median = (values: readonly number[]) => percentile(values, 50);
+
+export function round(value: number, digits = 2): number {
+  if (!Number.isFinite(value)) return value;
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+export const stats = (values: number[]) => ({
+  p50: round(median(values), 1),
+  p99: round(percentile(values, 99), 1),
+  max: round(Math.max(...values), 1),
+  samples: values.length,
+});
+
+// ---------------------------------------------------------------------------------- KV writes
+
+export interface KvWriteLike {
+  key: string;
+  at: number;
+}
+
+/** Writes to one key: how many, the most inside any 1,000 ms, and the smallest gap between two. */
+export function writeRate(writes: readonly KvWriteLike[], key: string): { writes: number; max_per_second: number; min_gap_ms: number | null } {
+  const times = writes.filter((w) => w.key === key).map((w) => w.at).sort((a, b) => a - b);
+  let maxPerSecond = 0;
+  let minGap: number | null = null;
+  for (let i = 0; i < times.length; i++) {
+    let j = i;
+    while (j + 1 < times.length && times[j + 1]! - times[i]! < 1_000) j++;
+    maxPerSecond = Math.max(maxPerSecond, j - i + 1);
+    if (i > 0) minGap = Math.min(minGap ?? Infinity, times[i]! - times[i - 1]!);
+  }
+  return { writes: times.length, max_per_second: maxPerSecond, min_gap_ms: minGap };
+}
+
+// ---------------------------------------------------------------------------------- receivers
+
+/** Slack and webhook deliveries the bench Worker answered itself. */
+export const deliveries: { url: string; body: string }[] = [];
+
+/**
+ * Answers the `.invalid` notification hosts of wrangler.toml in-process (the flag objects run in
+ * this isolate, so their outbox deliveries come here), so alerts can be counted.
+ */
+export function interceptReceivers(): void {
+  const original = globalThis.fetch;
+  const intercepted = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init);
+    if (!new URL(request.url).hostname.endsWith('.invalid')) return original(request);
+    deliveries.push({ url: request.url, body: await request.text() });
+    return new Response('ok');
+  };
+  globalThis.fetch = intercepted as typeof fetch;
+}
+
+/** Auto-kill alerts delivered for one flag: Slack messages and signed webhook events. */
+export function alertsFor(flagId: string): { slack: number; webhook: number } {
+  let slack = 0;
+  let webhook = 0;
+  for (const delivery of deliveries) {
+    try {
+      const body = JSON.parse(delivery.body) as { text?: string; event?: string; flag_id?: string };
+      if (delivery.url.includes('slack') && body.text?.includes('Auto-disabled') && body.text.includes(`"${flagId}"`)) slack++;
+      if (!delivery.url.includes('slack') && body.event === 'flag.auto_killed' && body.flag_id === flagId) webhook++;
+    } catch {
+      /* not ours */
+    }
+  }
+  return { slack, webhook };
+}

@@ -1,0 +1,226 @@
+/**
+ * 1. Hot path: one request checking 10 flags. The SDK (FlagClient: the KV bundle cached in the
+ * isolate, local evaluation) against the article's FeatureFlagService (a KV read and a WebCrypto
+ * SHA-256 per check): same flags, same users, same runtime, timed batches interleaved so any load
+ * from outside the benchmark falls on both alike.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { FlagClient } from '../../../src/sdk/client';
+import { FeatureFlagService } from '../baseline/article';
+import {
+  benchEnv,
+  check,
+  coordinator,
+  createFlag,
+  ioBoundary,
+  median,
+  percentile,
+  round,
+  stamp,
+  waitForBundleVersion,
+  waitForKvVersion,
+} from '../helpers';
+
+/** The article's kinds of flag: partial rollouts, allowlists, environments, one fully on, one killed. */
+const FLAGS = [
+  { id: 'hp-01', enabled: true, rollout_percentage: 1 },
+  { id: 'hp-02', enabled: true, rollout_percentage: 5 },
+  { id: 'hp-03', enabled: true, rollout_percentage: 10 },
+  { id: 'hp-04', enabled: true, rollout_percentage: 25, allowed_users: ['user_internal_1', 'user_internal_2'], environments: ['production'] },
+  { id: 'hp-05', enabled: true, rollout_percentage: 50 },
+  { id: 'hp-06', enabled: true, rollout_percentage: 75, environments: ['staging', 'production'] },
+  { id: 'hp-07', enabled: true, rollout_percentage: 90, allowed_tenants: ['tenant-7'] },
+  { id: 'hp-08', enabled: true, rollout_percentage: 100, environments: ['staging', 'production'] },
+  { id: 'hp-09', enabled: false, rollout_percentage: 0 },
+  { id: 'hp-10', enabled: true, rollout_percentage: 33 },
+];
+const FLAG_IDS = FLAGS.map((f) => f.id);
+const USERS = Array.from({ length: 10_000 }, (_, i) => `user-${String(i).padStart(5, '0')}`);
+const RETURNING = USERS.slice(0, 100);
+const tenantOf = (i: number) => `tenant-${i % 50}`;
+
+/** Target length of one timed batch: long enough that the 1 ms clock and the boundary are noise. */
+const BATCH_MS = 150;
+const SAMPLES = 12;
+
+export async function hotPath(ctx: ExecutionContext) {
+  for (const flag of FLAGS) await createFlag(flag);
+  for (const flag of FLAGS) await waitForKvVersion(flag.id, 1);
+  for (const flag of FLAGS) await waitForBundleVersion(flag.id, 1);
+
+  // The SDK as an application Worker uses it: bundle cached 5 s, evaluation counts reported in batches.
+  const sdk = new FlagClient({ kv: benchEnv.FLAGS_KV, environment: 'production', reporter: coordinator });
+  // A request that finds the cache expired: one KV read of the bundle, then the checks (own client,
+  // so the main client's cache and its read count are left alone).
+  const refreshing = new FlagClient({ kv: benchEnv.FLAGS_KV, environment: 'production' });
+  const article = new FeatureFlagService(benchEnv.FLAGS_KV, 'production');
+
+  // Each simulated request gets its own `waitUntil`, as each real request has its own context (one
+  // context for 100,000 simulated requests would pile up a million registrations). The SDK hands it
+  // the isolate's report flush; the section's real context keeps the last flush alive (below).
+  const requestCtx = () => ({ waitUntil: (promise: Promise<unknown>) => void promise.catch(() => undefined) });
+  let next = 0;
+  const request = async (client: FlagClient, users: readonly string[]) => {
+    const i = next++;
+    const context = { userId: users[i % users.length]!, tenantId: tenantOf(i) };
+    const perRequest = requestCtx();
+    let on = 0;
+    for (const id of FLAG_IDS) if (await client.isEnabled(id, context, perRequest)) on++;
+    return on;
+  };
+  const sdkRequest = () => request(sdk, USERS);
+  const sdkReturningRequest = () => request(sdk, RETURNING);
+  const sdkRefreshRequest = () => {
+    refreshing.cache.invalidate();
+    return request(refreshing, USERS);
+  };
+  const articleRequest = async () => {
+    const i = next++;
+    const context = { userId: USERS[i % USERS.length]!, tenantId: tenantOf(i) };
+    let on = 0;
+    for (const id of FLAG_IDS) if (await article.isEnabled(id, context)) on++;
+    return on;
+  };
+
+  // Same answers: both read the coordinator's snapshots and bucket users the article's way.
+  let agree = 0;
+  let checked = 0;
+  for (let u = 0; u < 300; u++) {
+    const context = { userId: USERS[u * 33]!, tenantId: tenantOf(u) };
+    for (const id of FLAG_IDS) {
+      checked++;
+      if ((await sdk.isEnabled(id, context)) === (await article.isEnabled(id, context))) agree++;
+    }
+  }
+  check(agree === checked, `SDK and article disagree on ${checked - agree} of ${checked} checks`);
+
+  // The clock: does it move without I/O here, and what does one boundary cost?
+  const cpuStart = performance.now();
+  let spin = 0;
+  for (let i = 0; i < 3_000_000; i++) spin += i % 7;
+  const cpuEnd = performance.now();
+  const boundary: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const a = await stamp();
+    const b = await stamp();
+    boundary.push(b - a);
+  }
+  const overheadMs = median(boundary);
+
+  /** Runs `run` `count` times one after another; ms per run, the clock read after an I/O boundary at both ends. */
+  const timeBatch = async (count: number, run: () => Promise<unknown>) => {
+    const start = await stamp();
+    for (let i = 0; i < count; i++) await run();
+    const end = await stamp();
+    return Math.max(0, end - start - overheadMs) / count;
+  };
+  /** Runs per batch so that a batch lasts about BATCH_MS. */
+  const sizeFor = async (run: () => Promise<unknown>, probe: number) => {
+    const per = await timeBatch(probe, run);
+    return Math.max(5, Math.round(BATCH_MS / Math.max(per, 0.001)));
+  };
+
+  // Warm up every path (JIT, KV, the bundle cache), then size the batches.
+  await timeBatch(300, sdkRequest);
+  await timeBatch(30, sdkRefreshRequest);
+  await timeBatch(30, articleRequest);
+  const n = {
+    sdk: await sizeFor(sdkRequest, 500),
+    sdk_returning: await sizeFor(sdkReturningRequest, 500),
+    sdk_refresh: await sizeFor(sdkRefreshRequest, 50),
+    article: await sizeFor(articleRequest, 20),
+  };
+
+  const ms = { sdk: [] as number[], sdk_returning: [] as number[], sdk_refresh: [] as number[], article: [] as number[] };
+  let cachedRequests = 0;
+  let cachedReads = 0;
+  const cached = async (count: number, run: () => Promise<unknown>) => {
+    const reads = sdk.cache.stats.reads;
+    const perRequest = await timeBatch(count, run);
+    cachedReads += sdk.cache.stats.reads - reads;
+    cachedRequests += count;
+    return perRequest;
+  };
+  const sampleStart = performance.now();
+  for (let s = 0; s < SAMPLES; s++) {
+    ms.sdk.push(await cached(n.sdk, sdkRequest));
+    ms.article.push(await timeBatch(n.article, articleRequest));
+    ms.sdk_returning.push(await cached(n.sdk_returning, sdkReturningRequest));
+    if (s % 2 === 0) ms.sdk_refresh.push(await timeBatch(n.sdk_refresh, sdkRefreshRequest));
+  }
+  const sampleSeconds = (performance.now() - sampleStart) / 1000;
+  ctx.waitUntil(sdk.flush());
+
+  // The article's service with many requests in flight (its KV waits overlap): throughput, not latency.
+  const inFlight = 50;
+  const concurrentRequests = n.article * 10;
+  let issued = 0;
+  const start = await stamp();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (issued < concurrentRequests) {
+        issued++;
+        await articleRequest();
+      }
+    }),
+  );
+  const concurrentMs = (await stamp()) - start;
+
+  // The two SHA-256s alone (the design's open question: synchronous @noble/hashes or WebCrypto).
+  const encoder = new TextEncoder();
+  const hashUs = { noble_sync: [] as number[], webcrypto_async: [] as number[] };
+  let k = 0;
+  const key = () => encoder.encode(`hp-05:${USERS[k++ % USERS.length]}`);
+  for (let s = 0; s < 8; s++) {
+    hashUs.noble_sync.push(
+      (1000 *
+        (await timeBatch(1, async () => {
+          for (let i = 0; i < 10_000; i++) sha256(key());
+        }))) /
+        10_000,
+    );
+    hashUs.webcrypto_async.push(1000 * (await timeBatch(10_000, () => crypto.subtle.digest('SHA-256', key()))));
+  }
+  await ioBoundary();
+
+  const perRequestMs = Object.fromEntries(Object.entries(ms).map(([name, values]) => [name, median(values)])) as Record<keyof typeof ms, number>;
+  const evalsPerSecond = (msPerRequest: number) => Math.round((FLAG_IDS.length * 1000) / msPerRequest);
+  const us = (value: number) => round(value * 1000, 1);
+  return {
+    flags: FLAG_IDS.length,
+    flags_that_hash: FLAGS.filter((f) => f.enabled && f.rollout_percentage > 0 && f.rollout_percentage < 100).length,
+    users: USERS.length,
+    returning_users: RETURNING.length,
+    answers_agree: `${agree}/${checked}`,
+    samples: Object.fromEntries(Object.entries(ms).map(([name, values]) => [name, values.length])),
+    batch_requests: n,
+    timer: {
+      advances_without_io: cpuEnd > cpuStart,
+      cpu_loop_ms: round(cpuEnd - cpuStart),
+      boundary_overhead_ms: round(overheadMs, 3),
+      spin,
+    },
+    per_request_us: Object.fromEntries(Object.entries(perRequestMs).map(([name, value]) => [name, us(value)])),
+    per_request_spread_us: Object.fromEntries(
+      Object.entries(ms).map(([name, values]) => [name, { min: us(Math.min(...values)), p90: us(percentile(values, 90)), max: us(Math.max(...values)) }]),
+    ),
+    evaluations_per_second: {
+      ...Object.fromEntries(Object.entries(perRequestMs).map(([name, value]) => [name, evalsPerSecond(value)])),
+      article_50_in_flight: Math.round((concurrentRequests * FLAG_IDS.length * 1000) / concurrentMs),
+    },
+    ratio_vs_article: {
+      sdk: round(perRequestMs.article / perRequestMs.sdk, 1),
+      sdk_returning: round(perRequestMs.article / perRequestMs.sdk_returning, 1),
+      sdk_refresh: round(perRequestMs.article / perRequestMs.sdk_refresh, 1),
+    },
+    kv_reads_per_request: {
+      sdk: round(cachedReads / cachedRequests, 6),
+      sdk_reads: cachedReads,
+      sdk_requests: cachedRequests,
+      sdk_over_seconds: round(sampleSeconds, 1),
+      article: FLAG_IDS.length,
+    },
+    sdk_reporter: sdk.reporter?.stats,
+    sha256_us: Object.fromEntries(Object.entries(hashUs).map(([name, values]) => [name, round(median(values), 2)])),
+  };
+}
