@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { evaluate, type Evaluation, type EvaluationContext } from '../flags/evaluate';
-import type { FlagBundle, FlagSnapshot } from '../flags/schema';
+import type { Condition, FlagBundle } from '../flags/schema';
 import { scoped, type AuthenticatedRequest } from '../http/auth';
 import { pathParam, readJson } from '../http/body';
 import { HttpError, json } from '../http/responses';
@@ -65,13 +65,15 @@ async function readContext(request: IRequest): Promise<EvaluationContext | strin
  * as time passes, so it gets no ETag (no 304 can go stale).
  */
 function bulkEtag(bundle: FlagBundle | null, context: EvaluationContext): string | null {
-  if (bundle && Object.values(bundle.flags).some(dependsOnTime)) return null;
+  if (bundle && (Object.values(bundle.flags).some((f) => f.rules.some((r) => usesTime(r.conditions))) || Object.values(bundle.segments).some((s) => usesTime(s.conditions)))) {
+    return null;
+  }
   const contextHash = bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(context)))).slice(0, 16);
   return `"${bundle?.generated_at ?? 'empty'}.${contextHash}"`;
 }
 
-function dependsOnTime(flag: FlagSnapshot): boolean {
-  return flag.rules.some((rule) => rule.conditions.some((c) => c.op === 'before' || c.op === 'after'));
+function usesTime(conditions: readonly Condition[]): boolean {
+  return conditions.some((c) => c.op === 'before' || c.op === 'after');
 }
 
 function toOfrep(key: string, result: Evaluation) {
