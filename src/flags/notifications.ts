@@ -48,7 +48,7 @@ export function eventFor(
     const why = after.plan?.paused_reason ?? reason;
     return { ...base, event: 'flag.plan_paused', text: `⏸️ Rollout plan of "${after.id}" paused at ${after.rollout_percentage}%${why ? `: ${why}` : ''}` };
   }
-  if (before.enabled && !after.enabled && action === 'kill') {
+  if (action === 'kill') {
     return { ...base, event: 'flag.killed', text: `🔴 Flag "${after.id}" KILLED by ${actor}${why}` };
   }
   if (before.enabled && !after.enabled) {
