@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: starts the bench Worker (bench/worker: the coordinator of src/index.ts with
 // measurement hooks) in local workerd through wrangler's own API, the way `wrangler dev` runs it,
-// with fresh storage in a temporary directory; asks it to run each benchmark section
+// from a copy of the code taken at the start, with fresh storage in a temporary directory; asks it to run each benchmark section
 // (GET /__bench/<section>, one at a time); prints a table and writes bench/results/latest.json
 // (and bench/results/<name>.json with `--save <name>`).
 //
@@ -10,7 +10,7 @@
 //   npm run bench -- --strict           exit 1 when a target of issue 8 is missed
 //   BENCH_LOG_LEVEL=debug npm run bench  wrangler's and the Worker's own logs
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,11 +78,35 @@ function machine() {
   };
 }
 
+/**
+ * Copies the code under test (src/, migrations/, bench/worker/) into `dir`, so the run measures
+ * the code as it was when it started: an edit saved in the working tree meanwhile would otherwise
+ * make wrangler rebuild and reload the Worker in the middle of a section.
+ */
+function snapshot(dir) {
+  for (const part of ['src', 'migrations', join('bench', 'worker')]) {
+    cpSync(join(root, part), join(dir, part), { recursive: true, filter: (from) => !from.includes(`${join('bench', 'worker', '.wrangler')}`) });
+  }
+  for (const file of ['package.json', 'tsconfig.json']) cpSync(join(root, file), join(dir, file));
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+}
+
+const SECTION_TIMEOUT_MS = 5 * 60_000;
+
+function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 async function runSections() {
   const { unstable_startWorker } = await import('wrangler');
   const state = mkdtempSync(join(os.tmpdir(), 'flag-coordinator-bench-'));
+  snapshot(join(state, 'code'));
   const worker = await unstable_startWorker({
-    config: join(root, 'bench', 'worker', 'wrangler.toml'),
+    config: join(state, 'code', 'bench', 'worker', 'wrangler.toml'),
     sendMetrics: false,
     dev: {
       persist: join(state, 'storage'),
@@ -98,11 +122,18 @@ async function runSections() {
   const results = {};
   const errors = {};
   try {
-    await worker.ready;
+    await withTimeout(worker.ready, 120_000, 'the bench Worker did not start');
     for (const section of selected) {
       process.stderr.write(`  running ${section} ...`);
       const started = Date.now();
-      const response = await worker.fetch(`http://bench.local/__bench/${section}`);
+      let response;
+      try {
+        response = await withTimeout(worker.fetch(`http://bench.local/__bench/${section}`), SECTION_TIMEOUT_MS, `no answer in ${SECTION_TIMEOUT_MS / 1000} s`);
+      } catch (error) {
+        errors[section] = String(error instanceof Error ? error.message : error);
+        process.stderr.write(` FAILED\n${errors[section]}\n`);
+        break; // the Worker is in an unknown state: stop here
+      }
       const body = await response.json().catch(async () => ({ error: `not JSON (${response.status})` }));
       if (response.ok && !body.error) {
         results[section] = body;

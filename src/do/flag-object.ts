@@ -37,7 +37,7 @@ import type { Report, ReportOutcome, Usage } from '../flags/reports';
 import { fail, ok, type Result } from '../flags/result';
 import { KV_KEYS, toSnapshot, type FlagConfig, type FlagPatch } from '../flags/schema';
 import { flagStatus, summarise, type FlagStatus } from '../flags/status';
-import { breachedRule, bucketSizeMs, bucketStart, errorRate, windowFloor } from '../flags/window';
+import { breachedRule, bucketSizeMs, bucketStart, errorRate, incidentFacts, windowFloor } from '../flags/window';
 import type { Env } from '../env';
 import { CATALOG_NAME, type CatalogEntry } from './catalog-object';
 import { FlagStore, type HistoryEntry, type OutboxRow } from './flag-store';
@@ -262,17 +262,7 @@ export class FlagObject extends DurableObject<Env> {
         outcome = { enabled: reaction.after.enabled, version: reaction.after.version, ...counts, tripped: !reaction.after.enabled };
         return;
       }
-      const details: Record<string, unknown> = {
-        rule,
-        failures: counts.failures,
-        successes: counts.successes,
-        error_rate: errorRate(counts),
-        window_seconds: policy.window_seconds,
-        max_failures: policy.max_failures,
-        ...(policy.max_error_rate !== undefined ? { max_error_rate: policy.max_error_rate, min_samples: policy.min_samples } : {}),
-        ...(report.error !== undefined ? { error_sample: report.error } : {}),
-        ...(report.variant !== undefined ? { variant: report.variant } : {}),
-      };
+      const details = incidentFacts(rule, policy, counts, report);
       const after = killed(flag, new Date(now).toISOString());
       this.writeChange({ action: 'auto_kill', before: flag, after, actor: 'auto-kill', reason: `policy breached: ${rule}`, details });
       this.store.setState('last_incident', { ...details, version: after.version, at: after.updated_at });

@@ -47,3 +47,23 @@ export function breachedRule(policy: AutoKillPolicy, counts: WindowCounts): Brea
   }
   return null;
 }
+
+/** What the history and the notification record about an automatic kill. */
+export function incidentFacts(
+  rule: BreachRule,
+  policy: AutoKillPolicy,
+  counts: WindowCounts,
+  report: { error?: string; variant?: string },
+): Record<string, unknown> {
+  return {
+    rule,
+    failures: counts.failures,
+    successes: counts.successes,
+    error_rate: errorRate(counts),
+    window_seconds: policy.window_seconds,
+    max_failures: policy.max_failures,
+    ...(policy.max_error_rate !== undefined ? { max_error_rate: policy.max_error_rate, min_samples: policy.min_samples } : {}),
+    ...(report.error !== undefined ? { error_sample: report.error } : {}),
+    ...(report.variant !== undefined ? { variant: report.variant } : {}),
+  };
+}
