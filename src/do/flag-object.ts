@@ -45,8 +45,11 @@ import { applyMigrations } from './migrations';
 import { deliverSlack, deliverWebhook } from './notify';
 import type { FlagEvent } from '../flags/notifications';
 
-/** KV allows one write per second to a key; publishes of one flag are spaced at least this far. */
-export const KV_WRITE_INTERVAL_MS = 1_000;
+/**
+ * KV allows one write per second to a key; publishes of one key are spaced at least this far
+ * (a little over the second, so clock granularity never makes two writes look 999 ms apart).
+ */
+export const KV_WRITE_INTERVAL_MS = 1_050;
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
 /** How long an admin change waits for its own publish before answering anyway. */
 const SETTLE_WAIT_MS = 2_000;

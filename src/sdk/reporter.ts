@@ -128,6 +128,8 @@ export class BatchReporter {
   private readonly onProblem: (problem: ReporterProblem) => void;
 
   private inFlight: Promise<void> | null = null;
+  /** The flush each request context already keeps alive. */
+  private readonly heldBy = new WeakMap<WaitUntil, Promise<void>>();
   private inFlightSince = 0;
   private generation = 0;
   private lastSentAt = -Infinity;
@@ -205,7 +207,11 @@ export class BatchReporter {
    */
   schedule(ctx: WaitUntil | undefined): void {
     if (!ctx || (!this.hasPending && !this.inFlight)) return;
-    ctx.waitUntil(this.flush());
+    const flushing = this.flush();
+    // A request that checks many flags hands its context the same flush once, not once per check.
+    if (this.heldBy.get(ctx) === flushing) return;
+    this.heldBy.set(ctx, flushing);
+    ctx.waitUntil(flushing);
   }
 
   /**

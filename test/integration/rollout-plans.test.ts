@@ -5,6 +5,7 @@ import { api, createFlag, kvSnapshot, kvVersion, TOKENS, waitFor } from '../help
 import { TestClock, useClock } from '../helpers/clock';
 import { installReceiver } from '../helpers/receiver';
 import { templateStages } from '../../src/flags/plan';
+import { KV_WRITE_INTERVAL_MS } from '../../src/do/flag-object';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -22,7 +23,7 @@ afterEach(() => {
 
 /**
  * A flag with its own test clock, a second ahead of the wall clock's KV write slot. `act` moves the
- * clock one second first, so each change gets its own KV write slot (KV writes to a key are
+ * clock one KV write interval first, so each change gets its own KV write slot (KV writes to a key are
  * coalesced to one per second of the object's clock).
  */
 async function planned(id: string, flag: Record<string, unknown> = {}) {
@@ -34,7 +35,7 @@ async function planned(id: string, flag: Record<string, unknown> = {}) {
     clock,
     stub,
     act: (method: string, path: string, body?: unknown, token?: string) => {
-      clock.advance(1_000);
+      clock.advance(KV_WRITE_INTERVAL_MS);
       return api(method, `/admin/flags/${id}${path}`, body, token ? { token } : {});
     },
     /** Moves the clock and runs the object's alarm now, as if it fired on time (or late). */
@@ -226,7 +227,7 @@ describe('health gates', () => {
 
   it('rollback: failures roll back to the previous stage and pause there', async () => {
     const { clock, elapse } = await atSecondStage('gate-rollback', 'rollback');
-    clock.advance(1_000); // the KV write slot of this key
+    clock.advance(KV_WRITE_INTERVAL_MS); // the KV write slot of this key
     await report('gate-rollback', { failures: 1, successes: 14 });
     const flag = await getFlag('gate-rollback');
     expect(flag).toMatchObject({ enabled: true, rollout_percentage: 10, version: 5 });
