@@ -15,7 +15,7 @@
 import { evaluate as evaluateFlag, type EvaluationContext, type EvaluationReason } from '../flags/evaluate';
 import type { FlagBundle, FlagSnapshot, FlagType } from '../flags/schema';
 import { BundleCache, KvSnapshotSource, type KvReader, type SnapshotSource } from './bundle-cache';
-import { LruBucketCache } from './lru';
+import { BucketHashCache } from './bucket-hash-cache';
 import { BatchReporter, errorSample, type FlagReporterBinding, type ReporterOptions, type WaitUntil } from './reporter';
 
 /**
@@ -69,7 +69,7 @@ export interface FlagClientOptions {
   reporter?: FlagReporterBinding;
   /** Batching and retry settings of the reporter. */
   reporting?: ReporterOptions;
-  /** Bucket hashes remembered (LRU; default 10,000 flag+user pairs). */
+  /** Bucket hashes remembered (bounded, two generations; default 10,000 flag+user pairs). */
   bucketCacheSize?: number;
   /** How long a caller waits for a KV read before answering from memory (default 2 s). */
   loadTimeoutMs?: number;
@@ -97,7 +97,7 @@ export class FlagClient {
   readonly environment: string;
   readonly cache: BundleCache;
   readonly reporter: BatchReporter | null;
-  private readonly buckets: LruBucketCache;
+  private readonly buckets: BucketHashCache;
   private readonly now: () => number;
 
   constructor(options: FlagClientOptions) {
@@ -109,7 +109,7 @@ export class FlagClient {
     const ttlSeconds = options.cacheTtlSeconds ?? DEFAULT_TTL_SECONDS;
     const ttlMs = Number.isFinite(ttlSeconds) && ttlSeconds >= 0 ? ttlSeconds * 1000 : DEFAULT_TTL_SECONDS * 1000;
     this.cache = new BundleCache(source, ttlMs, this.now, { loadTimeoutMs: options.loadTimeoutMs });
-    this.buckets = new LruBucketCache(options.bucketCacheSize ?? 10_000);
+    this.buckets = new BucketHashCache(options.bucketCacheSize ?? 10_000);
     this.reporter = options.reporter ? new BatchReporter(options.reporter, options.reporting) : null;
   }
 

@@ -27,7 +27,7 @@ export {
   type WaitUntil,
 } from './reporter';
 export { BundleCache, KvSnapshotSource, type BundleCacheOptions, type BundleCacheStats, type KvReader, type SnapshotSource } from './bundle-cache';
-export { LruBucketCache } from './lru';
+export { BucketHashCache } from './bucket-hash-cache';
 export type { EvaluationReason } from '../flags/evaluate';
 export type { FlagBundle, FlagSnapshot, FlagType } from '../flags/schema';
 export type { Usage } from '../flags/reports';

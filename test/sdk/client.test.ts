@@ -6,7 +6,7 @@ import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { FlagBundle } from '../../src/flags/schema';
 import { FlagClient, getFlagClient, toEvaluationContext } from '../../src/sdk/client';
-import { LruBucketCache } from '../../src/sdk/lru';
+import { BucketHashCache } from '../../src/sdk/bucket-hash-cache';
 import type { SnapshotSource } from '../../src/sdk/bundle-cache';
 import { bundleWith, CountingReporter, CountingSource, createFlag, health, ManualClock, withContext } from './helpers';
 
@@ -213,11 +213,11 @@ describe('evaluation', () => {
     expect(await client.evaluate('same-staging', { userId: 'u' })).toMatchObject({ value: false, reason: 'DISABLED' });
   });
 
-  it('remembers bucket hashes in a bounded LRU', async () => {
+  it('remembers bucket hashes in a bounded cache', async () => {
     const flag = await createFlag({ id: 'lru', enabled: true, rollout_percentage: 50 });
     await bundleWith({ lru: flag.version });
     const client = new FlagClient({ kv: env.FLAGS_KV, environment: 'production', bucketCacheSize: 100 });
-    const buckets = (client as unknown as { buckets: LruBucketCache }).buckets;
+    const buckets = (client as unknown as { buckets: BucketHashCache }).buckets;
     for (let i = 0; i < 50; i++) await client.evaluate('lru', { userId: `u${i}` });
     expect(buckets.size).toBe(50);
     for (let i = 0; i < 50; i++) await client.evaluate('lru', { userId: `u${i}` });
@@ -225,7 +225,7 @@ describe('evaluation', () => {
     for (let i = 0; i < 500; i++) await client.evaluate('lru', { userId: `v${i}` });
     expect(buckets.size).toBe(100);
 
-    const lru = new LruBucketCache(2);
+    const lru = new BucketHashCache(2);
     lru.set('a', 1);
     lru.set('b', 2);
     lru.get('a');
