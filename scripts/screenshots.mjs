@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const result = spawnSync('npx', ['vitest', 'run', '-c', 'vitest.browser.config.ts'], {
+const result = spawnSync('npx', ['vitest', 'run', '-c', 'vitest.e2e.config.ts', 'test/browser/admin-ui.test.ts'], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, UPDATE_SCREENSHOTS: '1' },
