@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { basisPointBucket, bucketHash, inPercentage } from '../../src/flags/bucket';
 import { evaluate } from '../../src/flags/evaluate';
 import type { FlagSnapshot } from '../../src/flags/schema';
+import { snapshot } from '../helpers/snapshot';
 
 /** The article's getBucket, computed independently with WebCrypto. */
 async function articleHash(flagId: string, userId: string): Promise<number> {
@@ -9,21 +10,7 @@ async function articleHash(flagId: string, userId: string): Promise<number> {
   return new DataView(digest).getUint32(0);
 }
 
-function flag(id: string, rollout_percentage: number): FlagSnapshot {
-  return {
-    id,
-    version: 1,
-    enabled: true,
-    rollout_percentage,
-    allowed_users: [],
-    allowed_tenants: [],
-    metadata: {},
-    type: 'boolean',
-    rules: [],
-    archived: false,
-    updated_at: '2026-01-01T00:00:00.000Z',
-  };
-}
+const flag = (id: string, rollout_percentage: number): FlagSnapshot => snapshot({ id, rollout_percentage });
 
 describe('bucket', () => {
   it("equals the article's rule for 10,000 users across flags and whole percentages", async () => {

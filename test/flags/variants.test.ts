@@ -2,25 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { bucketOf, evaluate, type EvaluationOptions } from '../../src/flags/evaluate';
 import type { SegmentLookup } from '../../src/flags/conditions';
 import type { FlagSnapshot, Split } from '../../src/flags/schema';
+import { snapshot } from '../helpers/snapshot';
 
 const OPTIONS: EvaluationOptions = { environment: 'production', now: Date.UTC(2026, 2, 1) };
 
-function flag(overrides: Partial<FlagSnapshot> = {}): FlagSnapshot {
-  return {
-    id: 'new-checkout',
-    version: 3,
-    enabled: true,
-    rollout_percentage: 0,
-    allowed_users: [],
-    allowed_tenants: [],
-    metadata: {},
-    type: 'boolean',
-    rules: [],
-    archived: false,
-    updated_at: '2026-01-01T00:00:00.000Z',
-    ...overrides,
-  };
-}
+const flag = (overrides: Partial<FlagSnapshot> = {}): FlagSnapshot => snapshot({ version: 3, ...overrides });
 
 const users = (n: number, prefix = 'user') => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
