@@ -12,10 +12,6 @@ export function errorResponse(status: number, code: ErrorCode | string, message:
   return json({ error: details === undefined ? { code, message } : { code, message, details } }, status);
 }
 
-export function failureResponse(failure: Failure): Response {
-  return errorResponse(failure.status, failure.code, failure.message, failure.details);
-}
-
 /** Thrown inside handlers to end a request with a 4xx; the router's catch turns it into JSON. */
 export class HttpError extends Error {
   constructor(
