@@ -501,7 +501,11 @@ export class FlagObject extends DurableObject<Env> {
    * free), so the list read right after a change shows it; a slow publish is not waited for.
    */
   private async settled(result: Result<FlagConfig>): Promise<Result<FlagView>> {
-    if (!result.ok) return result;
+    if (!result.ok) {
+      // A 412 shows the flag as it now is, status included, so a client can redraw from it.
+      const current = this.store.config();
+      return result.code === 'version_mismatch' && current ? { ...result, details: { current: this.view(current) } } : result;
+    }
     if (this.publishing) await Promise.race([this.publishing, scheduler.wait(SETTLE_WAIT_MS)]);
     return ok(this.view(result.value));
   }

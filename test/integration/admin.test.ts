@@ -150,6 +150,7 @@ describe('rollout, kill, If-Match, archive', () => {
     expect(stale.status).toBe(412);
     expect(stale.body.error.code).toBe('version_mismatch');
     expect(stale.body.error.details.current.version).toBe(2);
+    expect(stale.body.error.details.current.status).toBe('off');
     const bad = await api('PATCH', '/admin/flags/etag', { rollout_percentage: 50 }, { headers: { 'If-Match': 'abc' } });
     expect(bad.status).toBe(400);
   });
