@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -195,4 +195,31 @@ export function apiClient(baseUrl: string, token: string) {
     }
     return { status: response.status, headers: response.headers, body: parsed as T };
   };
+}
+
+/** A fresh tab that collects uncaught page errors and Content-Security-Policy violations. */
+export async function openPage(browser: Browser, viewport?: { width: number; height: number }, timeout = 15_000): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) errors.push(message.text());
+  });
+  page.setDefaultTimeout(timeout);
+  return { page, errors };
+}
+
+/** Signs in on the admin UI's sign-in screen and waits for the flag list. */
+export async function signIn(page: Page, baseUrl: string, token: string, expectedName: string): Promise<void> {
+  await page.goto(`${baseUrl}/admin`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#whoami', { hasText: expectedName }).waitFor();
+  await page.locator('table.flags-table tbody tr').first().waitFor();
+}
+
+/** An element's visible text with whitespace collapsed. */
+export async function textOf(locator: Locator): Promise<string> {
+  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
 }

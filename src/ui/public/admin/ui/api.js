@@ -100,6 +100,7 @@ export async function request(method, path, options = {}) {
 }
 
 const flagPath = (id) => `/admin/flags/${encodeURIComponent(id)}`;
+const segmentPath = (id) => `/admin/segments/${encodeURIComponent(id)}`;
 
 export const api = {
   /** Checks a token without storing it: { name, scopes }. */
@@ -126,6 +127,15 @@ export const api = {
   setPlan: (id, version, plan, reason) => request('PUT', `${flagPath(id)}/plan`, { body: withReason(plan, reason), ifMatch: version }),
   planCommand: (id, version, command, reason) =>
     request('POST', `${flagPath(id)}/plan/${command}`, { body: withReason({}, reason), ifMatch: version }),
+
+  // Segments: named condition sets that rules use with op "in_segment".
+  listSegments: () => request('GET', '/admin/segments'),
+  createSegment: (body) => request('POST', '/admin/segments', { body }),
+  getSegment: (id) => request('GET', segmentPath(id)),
+  patchSegment: (id, version, patch) => request('PATCH', segmentPath(id), { body: patch, ifMatch: version }),
+  /** Archives the segment; 409 with details.flags while flags or other segments use it. */
+  deleteSegment: (id, version, reason) => request('DELETE', segmentPath(id), { body: withReason({}, reason), ifMatch: version }),
+  segmentHistory: (id, { limit, before } = {}) => request('GET', `${segmentPath(id)}/history`, { query: { limit, before } }),
 };
 
 function withReason(body, reason) {

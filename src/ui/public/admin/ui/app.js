@@ -1,5 +1,5 @@
 // Entry point: sign-in state, the top bar and a hash router (#/flags, #/flags/<id>, #/new,
-// #/stale). Hash routes need nothing from the server beyond /admin itself.
+// #/stale, #/segments, #/segments/<id>, #/new-segment). Hash routes need nothing from the server beyond /admin itself.
 import { api, onUnauthorized, tokenStore } from './api.js';
 import { h, replace } from './lib/dom.js';
 import { session } from './session.js';
@@ -8,6 +8,9 @@ import { renderFlagList } from './views/list.js';
 import { renderFlagPage } from './views/flag.js';
 import { renderCreate } from './views/create.js';
 import { renderStale } from './views/stale.js';
+import { renderSegmentList } from './views/segments.js';
+import { renderSegmentPage } from './views/segment.js';
+import { renderSegmentCreate } from './views/segment-create.js';
 
 const main = document.getElementById('main');
 let renderSeq = 0;
@@ -21,10 +24,21 @@ export function parseRoute(hash = location.hash) {
   if (parts[0] === 'flags' && parts.length === 2) return { name: 'flag', params: { id: parts[1] }, query };
   if (parts[0] === 'new') return { name: 'new', params: {}, query };
   if (parts[0] === 'stale') return { name: 'stale', params: {}, query };
+  if (parts[0] === 'segments' && parts.length === 2) return { name: 'segment', params: { id: parts[1] }, query };
+  if (parts[0] === 'segments') return { name: 'segments', params: {}, query };
+  if (parts[0] === 'new-segment') return { name: 'new-segment', params: {}, query };
   return { name: 'flags', params: {}, query };
 }
 
-const VIEWS = { flags: renderFlagList, flag: renderFlagPage, new: renderCreate, stale: renderStale };
+const VIEWS = {
+  flags: renderFlagList,
+  flag: renderFlagPage,
+  new: renderCreate,
+  stale: renderStale,
+  segments: renderSegmentList,
+  segment: renderSegmentPage,
+  'new-segment': renderSegmentCreate,
+};
 
 async function route() {
   const seq = ++renderSeq;
@@ -52,8 +66,10 @@ function updateChrome(routeName) {
   document.getElementById('whoami').textContent = session.name;
   document.getElementById('readonly-badge').hidden = !signedIn || session.canWrite;
   for (const el of document.querySelectorAll('[data-write]')) el.hidden = !session.canWrite;
+  // A segment's page and the create form belong under "Segments" in the nav.
+  const navName = routeName === 'segment' || routeName === 'new-segment' ? 'segments' : routeName;
   for (const link of document.querySelectorAll('[data-nav]')) {
-    if (link.dataset.nav === routeName) link.setAttribute('aria-current', 'page');
+    if (link.dataset.nav === navName) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
 }

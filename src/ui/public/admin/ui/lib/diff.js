@@ -27,6 +27,7 @@ const LABELS = {
   split: 'Split',
   bucket_by: 'Bucket by',
   rules: 'Targeting rules',
+  conditions: 'Conditions',
   metadata: 'Metadata',
   plan: 'Rollout plan',
   'plan.status': 'Plan status',

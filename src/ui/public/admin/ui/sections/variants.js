@@ -57,7 +57,8 @@ export function variantsSection(page) {
   return section('Variants and targeting rules', { id: 'sec-variants' }, body);
 }
 
-function conditionText(c) {
+/** One condition in words: `not country in ["DE", "AT"]`. The segment page uses it too. */
+export function conditionText(c) {
   const values = (c.values ?? []).map((v) => JSON.stringify(v)).join(', ');
   return h('code', {}, `${c.negate ? 'not ' : ''}${c.attribute} ${c.op}${c.case_insensitive ? ' (any case)' : ''} [${values}]`);
 }
