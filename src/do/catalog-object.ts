@@ -157,9 +157,11 @@ export class CatalogObject extends DurableObject<Env> {
   }
 
   /** Archives a segment no live flag uses; refused with 409 while any flag's rules refer to it. */
-  deleteSegment(id: string, actor: string, reason?: string): Result<Segment> {
+  deleteSegment(id: string, actor: string, reason?: string, ifMatch?: number): Result<Segment> {
     const current = this.liveSegment(id);
     if (!current.ok) return current;
+    const mismatch = segmentVersionMismatch(current.value, ifMatch);
+    if (mismatch) return mismatch;
     const users = this.flagsUsingSegment(id);
     if (users.length > 0) {
       return fail(409, 'conflict', `segment "${id}" is used by ${users.length} flag(s): ${users.join(', ')}`, { flags: users });

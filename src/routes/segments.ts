@@ -35,8 +35,9 @@ export const segmentsRouter = Router<AuthenticatedRequest, Args>({ base: '/admin
   })
   .delete('/:id', scoped('flags:write'), async (request, env) => {
     const id = segmentId(request);
+    const ifMatch = ifMatchVersion(request);
     const body = await readJson(request, deleteSchema, { optional: true });
-    return segmentResponse(unwrap(await catalogStub(env).deleteSegment(id, request.principal.name, body.reason)));
+    return segmentResponse(unwrap(await catalogStub(env).deleteSegment(id, request.principal.name, body.reason, ifMatch)));
   })
   .get('/:id/history', scoped('flags:read'), async (request, env) => {
     const id = segmentId(request);

@@ -55,6 +55,7 @@ describe('segments', () => {
   it('a segment in use cannot be deleted; once unused it can', async () => {
     await api('POST', '/admin/segments', { id: 'in-use', conditions: [{ attribute: 'country', op: 'in', values: ['NZ'] }] });
     await createFlag({ id: 'uses-it', enabled: true, rules: [betaRule('in-use')] });
+    expect((await api('DELETE', '/admin/segments/in-use', undefined, { headers: { 'If-Match': '"9"' } })).status).toBe(412);
     const refused = await api('DELETE', '/admin/segments/in-use');
     expect(refused.status).toBe(409);
     expect(refused.body.error.details.flags).toEqual(['uses-it']);
