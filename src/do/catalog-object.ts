@@ -8,14 +8,14 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { catalogMigrations } from '../../migrations/catalog';
-import { fail, invalid, ok, type Failure, type Result } from '../flags/result';
+import { historyPage, type HistoryPage } from '../flags/history';
+import { fail, invalid, ok, versionMismatch, type Failure, type Result } from '../flags/result';
 import { KV_KEYS, type FlagBundle, type FlagSnapshot, type Segment } from '../flags/schema';
 import {
   archivedSegment,
   newSegment,
   patchedSegment,
   referencedSegments,
-  segmentVersionMismatch,
   type CreateSegmentInput,
   type SegmentPatch,
 } from '../flags/segments';
@@ -25,7 +25,7 @@ import type { Env } from '../env';
 import { applyMigrations } from './migrations';
 import { SegmentStore, type SegmentHistoryEntry } from './segment-store';
 import { StateTable } from './state-table';
-import { KV_WRITE_INTERVAL_MS, systemClock, type Clock } from './flag-object';
+import { KV_WRITE_INTERVAL_MS, systemClock, type Clock } from './timing';
 
 export const CATALOG_NAME = 'catalog';
 
@@ -146,7 +146,7 @@ export class CatalogObject extends DurableObject<Env> {
   patchSegment(id: string, patch: SegmentPatch, actor: string, ifMatch?: number): Result<Segment> {
     const current = this.liveSegment(id);
     if (!current.ok) return current;
-    const mismatch = segmentVersionMismatch(current.value, ifMatch);
+    const mismatch = versionMismatch('segment', current.value, ifMatch);
     if (mismatch) return mismatch;
     const next = patchedSegment(current.value, patch, this.isoNow());
     if (!next.ok) return next;
@@ -160,7 +160,7 @@ export class CatalogObject extends DurableObject<Env> {
   deleteSegment(id: string, actor: string, reason?: string, ifMatch?: number): Result<Segment> {
     const current = this.liveSegment(id);
     if (!current.ok) return current;
-    const mismatch = segmentVersionMismatch(current.value, ifMatch);
+    const mismatch = versionMismatch('segment', current.value, ifMatch);
     if (mismatch) return mismatch;
     const users = this.flagsUsingSegment(id);
     if (users.length > 0) {
@@ -171,11 +171,9 @@ export class CatalogObject extends DurableObject<Env> {
     return ok(next);
   }
 
-  segmentHistory(id: string, limit: number, before?: number): Result<{ entries: SegmentHistoryEntry[]; next_before?: number }> {
+  segmentHistory(id: string, limit: number, before?: number): Result<HistoryPage<SegmentHistoryEntry>> {
     if (!this.segments.get(id)) return fail(404, 'not_found', `segment "${id}" not found`);
-    const entries = this.segments.history(id, limit, before);
-    const last = entries[entries.length - 1];
-    return ok(last && last.version > 1 && entries.length === limit ? { entries, next_before: last.version } : { entries });
+    return ok(historyPage(this.segments.history(id, limit, before), limit));
   }
 
   /** Which of these segment ids do not exist (or are archived). */

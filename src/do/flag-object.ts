@@ -15,11 +15,11 @@ import {
   newFlag,
   patched,
   reverted,
-  versionMismatch,
   withRollout,
   type CreateFlagInput,
   type FlagAction,
 } from '../flags/changes';
+import { historyPage, type HistoryPage } from '../flags/history';
 import { eventFor } from '../flags/notifications';
 import {
   afterOutsideChange,
@@ -34,7 +34,7 @@ import {
   type PlanDefinition,
 } from '../flags/plan';
 import type { Report, ReportOutcome, Usage } from '../flags/reports';
-import { fail, ok, type Result } from '../flags/result';
+import { fail, ok, versionMismatch, type Result } from '../flags/result';
 import { KV_KEYS, toSnapshot, type FlagConfig, type FlagPatch } from '../flags/schema';
 import { flagStatus, summarise, type FlagStatus } from '../flags/status';
 import { breachedRule, bucketSizeMs, bucketStart, errorRate, incidentFacts, windowFloor } from '../flags/window';
@@ -43,29 +43,15 @@ import { CATALOG_NAME, type CatalogEntry } from './catalog-object';
 import { FlagStore, type HistoryEntry, type OutboxRow } from './flag-store';
 import { applyMigrations } from './migrations';
 import { deliverSlack, deliverWebhook } from './notify';
+import { KV_WRITE_INTERVAL_MS, systemClock, type Clock } from './timing';
 import type { FlagEvent } from '../flags/notifications';
 
-/**
- * KV allows one write per second to a key; publishes of one key are spaced at least this far
- * (a little over the second, so clock granularity never makes two writes look 999 ms apart).
- */
-export const KV_WRITE_INTERVAL_MS = 1_050;
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
 /** How long an admin change waits for its own publish before answering anyway. */
 const SETTLE_WAIT_MS = 2_000;
 
-export interface Clock {
-  now(): number;
-}
-export const systemClock: Clock = { now: () => Date.now() };
-
 /** A flag as the admin API returns it. */
 export type FlagView = FlagConfig & { status: FlagStatus };
-
-export interface HistoryPage {
-  entries: HistoryEntry[];
-  next_before?: number;
-}
 
 export interface FlagHealth {
   flag_id: string;
@@ -228,12 +214,10 @@ export class FlagObject extends DurableObject<Env> {
     return this.commitPlan(flag.value, controlPlan(flag.value, command, this.clock.now(), actor, reason), actor);
   }
 
-  history(flagId: string, limit: number, before?: number): Result<HistoryPage> {
+  history(flagId: string, limit: number, before?: number): Result<HistoryPage<HistoryEntry>> {
     const flag = this.load(flagId, { allowArchived: true });
     if (!flag.ok) return flag;
-    const entries = this.store.history(limit, before);
-    const last = entries[entries.length - 1];
-    return ok(last && last.version > 1 && entries.length === limit ? { entries, next_before: last.version } : { entries });
+    return ok(historyPage(this.store.history(limit, before), limit));
   }
 
   // ------------------------------------------------------------------ reports and health
@@ -435,7 +419,7 @@ export class FlagObject extends DurableObject<Env> {
     const flag = this.store.config();
     if (!flag || flag.id !== flagId) return fail(404, 'not_found', `flag "${flagId}" not found`);
     if (flag.archived) return fail(409, 'flag_archived', `flag "${flagId}" is archived`);
-    return versionMismatch(flag, ifMatch) ?? ok(flag);
+    return versionMismatch('flag', flag, ifMatch) ?? ok(flag);
   }
 
   /** Stores one change and starts its side effects; returns the configuration as stored. */

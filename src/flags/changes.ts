@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { createFlagSchema, type FlagConfig, type FlagPatch } from './schema';
-import { fail, invalid, ok, toFieldIssues, type Result } from './result';
+import { invalid, ok, toFieldIssues, type Result } from './result';
 import { validateFlagConfig } from './validate';
 
 export type CreateFlagInput = z.infer<typeof createFlagSchema>;
@@ -82,11 +82,6 @@ export function reverted(flag: FlagConfig, target: FlagConfig, nowIso: string): 
 export function changedFields(before: FlagConfig | null, after: FlagConfig): string[] {
   if (!before) return [...EDITABLE_FIELDS].filter((k) => after[k] !== undefined);
   return EDITABLE_FIELDS.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
-}
-
-export function versionMismatch(flag: FlagConfig, expected: number | undefined): Result<never> | null {
-  if (expected === undefined || expected === flag.version) return null;
-  return fail(412, 'version_mismatch', `flag is at version ${flag.version}, not ${expected}`, { current: flag });
 }
 
 /** `target` with the given fields set; `null` removes a field, `undefined` leaves it alone. */

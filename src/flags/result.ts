@@ -49,3 +49,9 @@ export function toFieldIssues(issues: readonly { path: readonly PropertyKey[]; m
     message: issue.message,
   }));
 }
+
+/** A 412 when `If-Match` named another version than the current one; null when it matches or is absent. */
+export function versionMismatch(noun: 'flag' | 'segment', current: { version: number }, expected: number | undefined): Failure | null {
+  if (expected === undefined || expected === current.version) return null;
+  return fail(412, 'version_mismatch', `${noun} is at version ${current.version}, not ${expected}`, { current });
+}

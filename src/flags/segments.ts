@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { idSchema, LIMITS, segmentWriteShape, type Condition, type Rule, type Segment } from './schema';
-import { fail, invalid, ok, toFieldIssues, type Result } from './result';
+import { invalid, ok, toFieldIssues, type Result } from './result';
 import { validateConditions } from './validate';
 
 export const createSegmentSchema = z
@@ -53,11 +53,6 @@ export function patchedSegment(segment: Segment, patch: SegmentPatch, nowIso: st
 
 export function archivedSegment(segment: Segment, nowIso: string): Segment {
   return { ...segment, archived: true, version: segment.version + 1, updated_at: nowIso };
-}
-
-export function segmentVersionMismatch(segment: Segment, expected: number | undefined): Result<never> | null {
-  if (expected === undefined || expected === segment.version) return null;
-  return fail(412, 'version_mismatch', `segment is at version ${segment.version}, not ${expected}`, { current: segment });
 }
 
 /** The segment ids a flag's rules refer to. */

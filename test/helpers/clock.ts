@@ -1,6 +1,6 @@
 /** Moves a Durable Object's clock in tests, so windows and schedules age without sleeping. */
 import { runInDurableObject } from 'cloudflare:test';
-import type { Clock } from '../../src/do/flag-object';
+import type { Clock } from '../../src/do/timing';
 
 export class TestClock implements Clock {
   constructor(public current = Date.now()) {}

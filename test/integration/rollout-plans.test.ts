@@ -5,7 +5,7 @@ import { api, createFlag, kvSnapshot, kvVersion, TOKENS, waitFor } from '../help
 import { TestClock, useClock } from '../helpers/clock';
 import { installReceiver } from '../helpers/receiver';
 import { templateStages } from '../../src/flags/plan';
-import { KV_WRITE_INTERVAL_MS } from '../../src/do/flag-object';
+import { KV_WRITE_INTERVAL_MS } from '../../src/do/timing';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
