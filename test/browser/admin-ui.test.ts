@@ -10,12 +10,11 @@
  */
 import { mkdir, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Locator, Page, Request } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ADMIN_TOKEN, REPO_ROOT, VIEWER_TOKEN, apiClient, launchBrowser, startService, type Browser, type Service } from './harness';
+import { ADMIN_TOKEN, REPO_ROOT, VIEWER_TOKEN, apiClient, launchBrowser, openPage, signIn, startService, textOf, unlabelledControls, type Browser, type Service } from './harness';
 
 const OUT_DIR = join(REPO_ROOT, 'test-results', 'browser');
-const WAIT = 15_000;
 
 let service: Service;
 let browser: Browser;
@@ -37,32 +36,6 @@ afterAll(async () => {
   await browser?.close();
   await service?.stop();
 });
-
-/** A fresh tab that fails the test on any uncaught page error. */
-async function newPage(viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.context.newPage();
-  if (viewport) await page.setViewportSize(viewport);
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  // The UI must work under its own Content-Security-Policy (src/ui/public/_headers).
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) errors.push(message.text());
-  });
-  page.setDefaultTimeout(WAIT);
-  return { page, errors };
-}
-
-async function signIn(page: Page, token: string, expectedName: string): Promise<void> {
-  await page.goto(`${service.baseUrl}/admin`);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#whoami', { hasText: expectedName }).waitFor();
-  await page.locator('table.flags-table tbody tr').first().waitFor();
-}
-
-async function textOf(locator: Locator): Promise<string> {
-  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
-}
 
 async function waitForVersion(page: Page, version: number): Promise<void> {
   await page.locator('.flag-head .meta', { hasText: `version ${version} ` }).waitFor();
@@ -93,9 +66,9 @@ function recordWrites(page: Page): { method: string; path: string; ifMatch: stri
 
 describe('admin UI with a full-access token', () => {
   test('create, roll out, kill, read history, revert, and lose a race politely', async () => {
-    const { page, errors } = await newPage();
+    const { page, errors } = await openPage(browser);
     const writes = recordWrites(page);
-    await signIn(page, ADMIN_TOKEN, 'dev');
+    await signIn(page, service.baseUrl, ADMIN_TOKEN, 'dev');
 
     // The list: the article's table, filterable by text and status.
     const rows = page.locator('table.flags-table tbody tr');
@@ -281,8 +254,8 @@ describe('admin UI with a full-access token', () => {
 
 describe('admin UI with a read-only token', () => {
   test('shows no write controls, and the API refuses writes anyway', async () => {
-    const { page, errors } = await newPage();
-    await signIn(page, VIEWER_TOKEN, 'viewer');
+    const { page, errors } = await openPage(browser);
+    await signIn(page, service.baseUrl, VIEWER_TOKEN, 'viewer');
     await page.locator('#readonly-badge', { hasText: 'read-only' }).waitFor();
     expect(await page.getByRole('link', { name: 'New flag' }).count()).toBe(0);
 
@@ -326,8 +299,8 @@ describe('admin UI with a read-only token', () => {
 
 describe('admin UI layout and labels', () => {
   test('fits a phone width without sideways scrolling, and every control has a label', async () => {
-    const { page, errors } = await newPage({ width: 390, height: 844 });
-    await signIn(page, ADMIN_TOKEN, 'dev');
+    const { page, errors } = await openPage(browser, { width: 390, height: 844 });
+    await signIn(page, service.baseUrl, ADMIN_TOKEN, 'dev');
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(await overflow()).toBeLessThanOrEqual(0);
 
@@ -339,16 +312,7 @@ describe('admin UI layout and labels', () => {
     for (const hash of [`#/flags/${target}`, '#/new', '#/flags', '#/stale']) {
       await page.goto(`${service.baseUrl}/admin${hash}`);
       await page.locator('main h1').first().waitFor();
-      const unlabelled = await page.evaluate(() =>
-        [...document.querySelectorAll('input, select, textarea, button')]
-          .filter((el) => !(el as HTMLElement).closest('[hidden]'))
-          .filter((el) => {
-            const labels = (el as HTMLInputElement).labels;
-            const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent?.trim());
-            return !named && !(labels && labels.length > 0);
-          })
-          .map((el) => el.outerHTML.slice(0, 120)),
-      );
+      const unlabelled = await unlabelledControls(page);
       expect({ hash, unlabelled }).toEqual({ hash, unlabelled: [] });
     }
     expect(errors).toEqual([]);

@@ -197,7 +197,10 @@ export function apiClient(baseUrl: string, token: string) {
   };
 }
 
-/** A fresh tab that collects uncaught page errors and Content-Security-Policy violations. */
+/**
+ * A fresh tab that collects uncaught page errors and Content-Security-Policy violations: the UI
+ * must work under its own policy (src/ui/public/_headers).
+ */
 export async function openPage(browser: Browser, viewport?: { width: number; height: number }, timeout = 15_000): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.context.newPage();
   if (viewport) await page.setViewportSize(viewport);
@@ -222,4 +225,18 @@ export async function signIn(page: Page, baseUrl: string, token: string, expecte
 /** An element's visible text with whitespace collapsed. */
 export async function textOf(locator: Locator): Promise<string> {
   return (await locator.innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/** The visible form controls with no accessible name, as the start of their HTML. */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('input, select, textarea, button')]
+      .filter((el) => !(el as HTMLElement).closest('[hidden]'))
+      .filter((el) => {
+        const labels = (el as HTMLInputElement).labels;
+        const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent?.trim());
+        return !named && !(labels && labels.length > 0);
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
 }

@@ -6,7 +6,7 @@
  */
 import type { Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ADMIN_TOKEN, VIEWER_TOKEN, apiClient, launchBrowser, openPage, signIn, startService, textOf, type Browser, type Service } from './harness';
+import { ADMIN_TOKEN, VIEWER_TOKEN, apiClient, launchBrowser, openPage, signIn, startService, textOf, unlabelledControls, type Browser, type Service } from './harness';
 
 let service: Service;
 let browser: Browser;
@@ -170,16 +170,7 @@ describe('segments layout and labels', () => {
       }
       const overflow = await page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
       expect({ hash, overflow }).toEqual({ hash, overflow: 0 });
-      const unlabelled = await page.evaluate(() =>
-        [...document.querySelectorAll('input, select, textarea, button')]
-          .filter((el) => !(el as HTMLElement).closest('[hidden]'))
-          .filter((el) => {
-            const labels = (el as HTMLInputElement).labels;
-            const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent?.trim());
-            return !named && !(labels && labels.length > 0);
-          })
-          .map((el) => el.outerHTML.slice(0, 120)),
-      );
+      const unlabelled = await unlabelledControls(page);
       expect({ hash, unlabelled }).toEqual({ hash, unlabelled: [] });
     }
     expect(errors).toEqual([]);

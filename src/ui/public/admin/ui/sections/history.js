@@ -37,24 +37,36 @@ export function actionLabel(action) {
   return ACTIONS[key] ?? (key ? key.replace(/[_-]+/g, ' ').replace(/^./, (c) => c.toUpperCase()) : 'Changed');
 }
 
-export function historySection(page) {
+/**
+ * The timeline, a page of entries at a time. The flag page's by default; another versioned page
+ * (lib/versioned-page.js) names its own: `current()` the resource shown, `fetch(query)` its
+ * history, `label(action)` the words for an action, and whether entries show their `details`
+ * and a revert button.
+ */
+export function historySection(page, {
+  current = () => page.flag,
+  fetch = (query) => api.history(page.flag.id, query),
+  label = actionLabel,
+  details = true,
+  revert = true,
+} = {}) {
   const list = h('ol', { class: 'timeline', 'aria-busy': 'true' });
   const status = h('p', { class: 'loading' }, 'Loading history…');
   const more = h('button', { type: 'button', class: 'btn', hidden: true }, 'Show older changes');
   const card = section('History', { id: 'sec-history' }, status, list, more);
+  const show = { current, label, details, revert };
 
   let before;
   const loadPage = async () => {
     more.disabled = true;
     try {
-      const result = await api.history(page.flag.id, { limit: PAGE_SIZE, before });
+      const result = await fetch({ limit: PAGE_SIZE, before });
       const entries = result.entries ?? [];
       if (before === undefined && entries[0]) {
         page.latestEntry = entries[0];
         page.fillConflictWho?.(entries[0]);
-        page.refineStatus?.(entries);
       }
-      list.append(...entries.map((entry) => entryItem(page, entry)));
+      list.append(...entries.map((entry) => entryItem(page, entry, show)));
       before = result.next_before ?? undefined;
       more.hidden = before === undefined;
       status.remove();
@@ -71,8 +83,8 @@ export function historySection(page) {
   return card;
 }
 
-function entryItem(page, entry) {
-  const isCurrent = entry.version === page.flag.version;
+function entryItem(page, entry, show) {
+  const isCurrent = entry.version === show.current().version;
   const actor = entry.actor ?? 'unknown';
   return h(
     'li',
@@ -81,15 +93,15 @@ function entryItem(page, entry) {
       'div',
       { class: 'entry-head' },
       h('span', { class: 'entry-version' }, `v${entry.version}`),
-      h('strong', { class: 'entry-action' }, actionLabel(entry.action)),
+      h('strong', { class: 'entry-action' }, show.label(entry.action)),
       h('span', { class: 'entry-actor' }, `by ${actor}`),
       h('span', { class: 'entry-time', title: formatDate(entry.created_at) }, timeEl(entry.created_at)),
       isCurrent ? h('span', { class: 'badge badge-muted' }, 'current') : null,
     ),
     entry.reason ? h('blockquote', { class: 'entry-reason' }, h('span', { class: 'sr-only' }, 'Reason: '), entry.reason) : null,
-    entry.details ? detailsLine(entry.details) : null,
+    show.details && entry.details ? detailsLine(entry.details) : null,
     renderDiff(entry.before, entry.after),
-    page.canWrite && !isCurrent && entry.after ? revertButton(page, entry) : null,
+    show.revert && page.canWrite && !isCurrent && entry.after ? revertButton(page, entry) : null,
   );
 }
 
