@@ -342,9 +342,4 @@ export interface FlagBundle {
   segments: Record<string, Pick<Segment, 'id' | 'version' | 'conditions'>>;
 }
 
-export const KV_KEYS = {
-  /** Every flag and segment in one value: the hot path's only read. Written by the catalog alone. */
-  bundle: 'flags:bundle',
-  /** The article's per-flag key, kept for migration. Written by that flag's object alone. */
-  flag: (id: string) => `flag:${id}`,
-} as const;
+export { KV_KEYS } from './model';

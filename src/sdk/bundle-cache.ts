@@ -8,7 +8,8 @@
  * later caller hostage: each caller waits at most `loadTimeoutMs` for it and then answers from
  * what it has, and a read older than that is abandoned so the next caller starts a fresh one.
  */
-import { KV_KEYS, type FlagBundle } from '../flags/schema';
+import { KV_KEYS } from '../flags/model';
+import type { FlagBundle } from '../flags/schema';
 
 /** Where bundles come from. KV now; a faster channel for kills can stand in front of it later. */
 export interface SnapshotSource {
