@@ -134,7 +134,7 @@ describe('sequential interval', () => {
   });
 
   it('is about 3.03 standard errors wide at N = S, against 1.96 for the fixed interval', () => {
-    // At N = S, Nρ² = 2 ln 20 + ln(1 + 2 ln 20) ≈ 7.995.
+    // At N = S, Nρ² = 2 ln 20 + ln(1 + 2 ln 20) ≈ 7.936.
     const k = 2 * Math.log(20) + Math.log(1 + 2 * Math.log(20));
     const ratio = Math.sqrt((2 * (k + 1) * Math.log(Math.sqrt(k + 1) / 0.05)) / k);
     expect(sequentialHalfWidth(1 / 5_000, 5_000)).toBeCloseTo(ratio * Math.sqrt(1 / 5_000), 14);

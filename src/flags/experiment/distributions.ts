@@ -6,7 +6,7 @@
  *   Φ(x) = ½ (1 + sign(x) · P(½, x²/2))   and   P(χ² > x | k) = Q(k/2, x/2).
  * Both parts converge to a relative error near 1e-15, far inside the ~1e-7 the read-out needs, and
  * the continued fraction keeps far tails (Φ(−8) ≈ 6e-16) accurate in relative terms instead of
- * rounding them to 0 the way `1 − Φ(8)` would. About 60 lines do not justify a dependency.
+ * rounding them to 0 the way `1 − Φ(8)` would. A few dozen lines do not justify a dependency.
  */
 
 const EPSILON = 1e-15;
