@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chiSquareSurvival, logGamma, normalCdf, regularizedGammaP, regularizedGammaQ } from '../../src/flags/experiment/distributions';
+import { chiSquareSurvival, logGamma, normalCdf, regularizedGammaQ } from '../../src/flags/experiment/distributions';
 
 /** erf by its Maclaurin series, summed in plain doubles: independent of the module's gamma code, good to ~1e-12 for |x| ≤ 3. */
 function erfSeries(x: number): number {
@@ -71,16 +71,17 @@ describe('incomplete gamma', () => {
     expect(logGamma(20.5)).toBeCloseTo(Math.log(Math.sqrt(Math.PI)) + Array.from({ length: 20 }, (_, i) => Math.log(i + 0.5)).reduce((a, b) => a + b), 10);
   });
 
-  it('P(1, x) = 1 − e^{−x} and P + Q = 1 on both branches', () => {
-    for (const x of [0.01, 0.5, 1.9, 2.1, 5, 30]) {
-      expect(regularizedGammaP(1, x)).toBeCloseTo(1 - Math.exp(-x), 13);
-      expect(regularizedGammaP(3.5, x) + regularizedGammaQ(3.5, x)).toBeCloseTo(1, 13);
+  it('Q(1, x) = e^{−x} and Q(2, x) = (1 + x) e^{−x} on both branches (series below a + 1, fraction above)', () => {
+    for (const x of [0.01, 0.5, 1.9, 2.1, 2.9, 3.1, 5, 30]) {
+      expect(regularizedGammaQ(1, x)).toBeCloseTo(Math.exp(-x), 13);
+      expect(regularizedGammaQ(2, x)).toBeCloseTo((1 + x) * Math.exp(-x), 13);
     }
+    expect(regularizedGammaQ(3, 0)).toBe(1);
   });
 
   it('refuses arguments outside its domain', () => {
     expect(() => regularizedGammaQ(0, 1)).toThrow(RangeError);
-    expect(() => regularizedGammaP(1, -1)).toThrow(RangeError);
+    expect(() => regularizedGammaQ(1, -1)).toThrow(RangeError);
   });
 });
 

@@ -70,14 +70,10 @@ function upperContinuedFraction(a: number, x: number): number {
   return h * gammaPrefactor(a, x);
 }
 
-/** Regularised lower incomplete gamma P(a, x) = γ(a, x) / Γ(a), for a > 0, x ≥ 0. */
-export function regularizedGammaP(a: number, x: number): number {
-  if (!(a > 0) || !(x >= 0)) throw new RangeError('regularizedGammaP needs a > 0 and x >= 0');
-  if (x === 0) return 0;
-  return x < a + 1 ? lowerSeries(a, x) : 1 - upperContinuedFraction(a, x);
-}
-
-/** Regularised upper incomplete gamma Q(a, x) = 1 − P(a, x), computed directly in the tail. */
+/**
+ * Regularised upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a) = 1 − P(a, x), for a > 0, x ≥ 0;
+ * computed directly (not as 1 − P) in the tail, where it is small.
+ */
 export function regularizedGammaQ(a: number, x: number): number {
   if (!(a > 0) || !(x >= 0)) throw new RangeError('regularizedGammaQ needs a > 0 and x >= 0');
   if (x === 0) return 1;
