@@ -12,6 +12,12 @@ export interface Env {
   FLAG_CACHE_TTL_SECONDS?: string;
   /** Secret: JSON array of `{ name, token, scopes }`. Unset → every protected route refuses. */
   ADMIN_TOKENS?: string;
+  /** Cloudflare Access team domain, e.g. `https://acme.cloudflareaccess.com`; with ACCESS_AUD turns on sign-in for people. */
+  ACCESS_TEAM_DOMAIN?: string;
+  /** The Access application's audience (AUD) tag. */
+  ACCESS_AUD?: string;
+  /** JSON `{ admin?, editor?, viewer? }`, each a list of emails or `*@domain`. */
+  ACCESS_ROLES?: string;
   /** Optional Slack incoming-webhook URL for kills and rollout changes. */
   SLACK_WEBHOOK_URL?: string;
   /** Optional generic webhook URL; bodies are signed with WEBHOOK_SECRET (HMAC-SHA-256). */

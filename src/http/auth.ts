@@ -1,13 +1,16 @@
 /**
- * Bearer-token authentication. Tokens come from the ADMIN_TOKENS secret as a JSON array of
- * `{ name, token, scopes }`; the name is the actor recorded in the history. With no tokens
- * configured every protected route refuses (fail closed). Tokens are compared through their
- * SHA-256 digests with a constant-time comparison, against every configured token.
+ * Authentication: people through Cloudflare Access (src/http/access.ts), machines with bearer
+ * tokens. Tokens come from the ADMIN_TOKENS secret as a JSON array of `{ name, token, scopes }`;
+ * the name is the actor recorded in the history. With neither tokens nor Access configured every
+ * protected route refuses (fail closed). Tokens are compared through their SHA-256 digests with a
+ * constant-time comparison, against every configured token.
  */
 import { z } from 'zod';
 import type { IRequest } from 'itty-router';
 import type { Env } from '../env';
+import { accessPrincipal } from './access';
 import { HttpError } from './responses';
+import type { Role } from './roles';
 
 export const SCOPES = ['flags:read', 'flags:write', 'reports:write', 'evaluate'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -23,8 +26,12 @@ const tokensSchema = z
   .max(100);
 
 export interface Principal {
+  /** The actor recorded in the history: a token's name, or a person's email. */
   name: string;
   scopes: readonly Scope[];
+  via: 'token' | 'access';
+  /** A person's role (Access sign-in only); approvals check for `admin`. */
+  role?: Role;
 }
 
 /** A routed request after `scoped` has run. */
@@ -59,7 +66,7 @@ async function digestTokens(secret: string): Promise<StoredToken[]> {
     return [];
   }
   return Promise.all(
-    parsed.data.map(async (t) => ({ principal: { name: t.name, scopes: t.scopes }, digest: await sha256(t.token) })),
+    parsed.data.map(async (t) => ({ principal: { name: t.name, scopes: t.scopes, via: 'token' as const }, digest: await sha256(t.token) })),
   );
 }
 
@@ -79,16 +86,23 @@ export async function authenticate(request: Request, secret: string | undefined)
   return found;
 }
 
+/** The caller: a person signed in through Cloudflare Access, else an API token's principal. */
+export async function identify(request: Request, env: Env): Promise<Principal> {
+  return (await accessPrincipal(request, env)) ?? authenticate(request, env.ADMIN_TOKENS);
+}
+
 /** itty-router middleware: authenticates, records the caller on the request, checks the scope. */
 export function scoped<R extends AuthenticatedRequest = AuthenticatedRequest>(scope: Scope) {
   return async (request: R, ...[env]: [env: Env, ctx: ExecutionContext]): Promise<void> => {
-    request.principal = await authenticate(request, env.ADMIN_TOKENS);
+    request.principal = await identify(request, env);
     requireScope(request.principal, scope);
   };
 }
 
 export function requireScope(principal: Principal, scope: Scope): void {
-  if (!principal.scopes.includes(scope)) throw new HttpError(403, 'forbidden', `this token lacks the "${scope}" scope`);
+  if (principal.scopes.includes(scope)) return;
+  const who = principal.role ? `the "${principal.role}" role` : 'this token';
+  throw new HttpError(403, 'forbidden', `${who} lacks the "${scope}" scope`);
 }
 
 async function sha256(text: string): Promise<ArrayBuffer> {

@@ -12,9 +12,11 @@ import {
   rolloutSchema,
   type FlagConfig,
 } from '../flags/schema';
-import { authenticate, scoped, type AuthenticatedRequest } from '../http/auth';
+import { accessConfigured } from '../http/access';
+import { identify, scoped, type AuthenticatedRequest } from '../http/auth';
 import { ifMatchVersion, parseQuery, readJson } from '../http/body';
 import { HttpError, json } from '../http/responses';
+import type { Env } from '../env';
 import { catalogStub, flagIdParam, flagStub, requireSegments, unwrap, type Args } from './context';
 
 type AdminRequest = AuthenticatedRequest;
@@ -34,11 +36,23 @@ function flagResponse(flag: FlagConfig, status = 200, extra: HeadersInit = {}): 
   return json({ success: true, flag }, status, { ETag: `"${flag.version}"`, ...extra });
 }
 
+/**
+ * Who the caller is, for the UI; needs no scope. A 401 says in `details.access` whether this
+ * deployment signs people in through Cloudflare Access, so the UI knows whether to ask for a token.
+ */
+async function whoAmI(request: AdminRequest, env: Env): Promise<Response> {
+  try {
+    const { name, role, scopes, via } = await identify(request, env);
+    return json({ name, email: via === 'access' ? name : null, role: role ?? null, scopes, via });
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 401) throw new HttpError(401, error.code, error.message, { access: accessConfigured(env) });
+    throw error;
+  }
+}
+
 export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
-  .get('/whoami', async (request, env) => {
-    const principal = await authenticate(request, env.ADMIN_TOKENS);
-    return json({ name: principal.name, scopes: principal.scopes });
-  })
+  .get('/me', whoAmI)
+  .get('/whoami', whoAmI)
   .get('/flags', scoped('flags:read'), async (request, env) => {
     const query = parseQuery(request, listQuerySchema);
     return json({ flags: await catalogStub(env).list(query.include_archived === 'true') });
