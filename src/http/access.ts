@@ -60,7 +60,7 @@ export async function accessPrincipal(request: Request, env: Env): Promise<Princ
   const state = accessConfig(env);
   if (token === null) {
     if (state.kind === 'off') return null;
-    throw unauthorized('sign in through Cloudflare Access, or send Authorization: Bearer <token>');
+    throw unauthorized('no Cloudflare Access sign-in reached the Worker (is this path behind the Access application?); or send Authorization: Bearer <token>');
   }
   if (state.kind === 'off') throw unauthorized('Cloudflare Access sign-in is not configured on this deployment; send Authorization: Bearer <token>');
   if (state.kind === 'broken') throw unauthorized('Cloudflare Access sign-in is misconfigured on this deployment');

@@ -8,7 +8,7 @@
  * CHROMIUM_PATH to use another browser binary.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,10 +52,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `wrangler dev` (or uses FLAG_COORDINATOR_URL) and waits until the admin API answers. */
-export async function startService(): Promise<Service> {
+/**
+ * Starts `wrangler dev` (or uses FLAG_COORDINATOR_URL) and waits until the admin API answers.
+ * `vars` are added to dev.vars for this service only (not with FLAG_COORDINATOR_URL).
+ */
+export async function startService({ vars }: { vars?: Record<string, string> } = {}): Promise<Service> {
   const external = process.env.FLAG_COORDINATOR_URL;
   if (external) {
+    if (vars) throw new Error('FLAG_COORDINATOR_URL is set, but this test needs its own variables');
     const baseUrl = external.replace(/\/+$/, '');
     await waitForService(baseUrl, () => '', null);
     return { baseUrl, owned: false, output: () => '', stop: async () => undefined };
@@ -64,12 +68,18 @@ export async function startService(): Promise<Service> {
   const port = await freePort();
   const inspectorPort = await freePort();
   const stateDir = await mkdtemp(join(tmpdir(), 'flag-coordinator-state-'));
+  let envFile = 'dev.vars';
+  if (vars) {
+    envFile = join(stateDir, 'test.vars');
+    const extra = Object.entries(vars).map(([key, value]) => `${key}='${value}'`);
+    await writeFile(envFile, [await readFile(join(REPO_ROOT, 'dev.vars'), 'utf8'), ...extra, ''].join('\n'));
+  }
   const args = [
     'wrangler', 'dev',
     '--port', String(port),
     '--ip', '127.0.0.1',
     '--inspector-port', String(inspectorPort),
-    '--env-file', 'dev.vars',
+    '--env-file', envFile,
     '--persist-to', stateDir,
   ];
   const child = spawn('npx', args, {

@@ -1,6 +1,7 @@
 // The admin API client: one place that knows URLs, headers and the error shape.
-// Every call sends the session's bearer token; errors become ApiError with the API's
-// { error: { code, message, details } } fields.
+// Every call sends the session's bearer token, if there is one, and this origin's cookies (behind
+// Cloudflare Access the CF_Authorization cookie signs a person in); errors become ApiError with
+// the API's { error: { code, message, details } } fields.
 
 const TOKEN_KEY = 'flag-coordinator.token';
 
@@ -44,7 +45,8 @@ export function onUnauthorized(listener) {
 /**
  * @param {string} method
  * @param {string} path starting with /admin
- * @param {{ body?: unknown, ifMatch?: number | string, token?: string, query?: Record<string, unknown> }} [options]
+ * @param {{ body?: unknown, ifMatch?: number | string, token?: string, query?: Record<string, unknown>, signIn?: boolean }} [options]
+ *   signIn: this call checks who is signed in, so a 401 is an answer, not a lost session
  */
 export async function request(method, path, options = {}) {
   const token = options.token ?? tokenStore.get();
@@ -70,7 +72,7 @@ export async function request(method, path, options = {}) {
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       cache: 'no-store',
-      credentials: 'omit',
+      credentials: 'same-origin',
     });
   } catch (err) {
     throw new ApiError(0, 'network_error', `Could not reach the server (${err instanceof Error ? err.message : String(err)}).`);
@@ -93,7 +95,7 @@ export async function request(method, path, options = {}) {
       String(error.message ?? (response.statusText || `Request failed with status ${response.status}`)),
       error.details,
     );
-    if (response.status === 401 && !options.token) for (const listener of unauthorizedListeners) listener(apiError);
+    if (response.status === 401 && !options.token && !options.signIn) for (const listener of unauthorizedListeners) listener(apiError);
     throw apiError;
   }
   return data ?? {};
@@ -103,8 +105,8 @@ const flagPath = (id) => `/admin/flags/${encodeURIComponent(id)}`;
 const segmentPath = (id) => `/admin/segments/${encodeURIComponent(id)}`;
 
 export const api = {
-  /** Checks a token without storing it: { name, scopes }. */
-  whoami: (token) => request('GET', '/admin/whoami', token ? { token } : {}),
+  /** Who the caller is: { name, email, role, scopes, via }; with `token`, checks it without storing it. */
+  me: (token) => request('GET', '/admin/me', token ? { token, signIn: true } : { signIn: true }),
 
   listFlags: ({ includeArchived = false } = {}) => request('GET', '/admin/flags', { query: { include_archived: includeArchived ? 'true' : undefined } }),
   staleFlags: (days) => request('GET', '/admin/flags/stale', { query: { days } }),

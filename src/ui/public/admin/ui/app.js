@@ -3,7 +3,7 @@
 import { api, onUnauthorized, tokenStore } from './api.js';
 import { h, replace } from './lib/dom.js';
 import { session } from './session.js';
-import { renderSignIn } from './views/signin.js';
+import { ACCESS_LOGOUT, renderSignIn } from './views/signin.js';
 import { renderFlagList } from './views/list.js';
 import { renderFlagPage } from './views/flag.js';
 import { renderCreate } from './views/create.js';
@@ -14,6 +14,8 @@ import { renderSegmentCreate } from './views/segment-create.js';
 
 const main = document.getElementById('main');
 let renderSeq = 0;
+/** When nobody is signed in: whether the deployment uses Cloudflare Access, and why /admin/me refused. */
+let signInState = { access: false, problem: null };
 
 /** Parses location.hash into a route name, params and query. */
 export function parseRoute(hash = location.hash) {
@@ -45,7 +47,7 @@ async function route() {
   const ctx = { isCurrent: () => seq === renderSeq, rerender: route };
   if (!session.name) {
     updateChrome();
-    replace(main, renderSignIn({ onSignedIn: signedIn }));
+    replace(main, renderSignIn({ onSignedIn: signedIn, ...signInState }));
     return;
   }
   const { name, params, query } = parseRoute();
@@ -64,6 +66,9 @@ function updateChrome(routeName) {
   document.getElementById('nav').hidden = !signedIn;
   document.getElementById('session').hidden = !signedIn;
   document.getElementById('whoami').textContent = session.name;
+  const roleBadge = document.getElementById('role-badge');
+  roleBadge.textContent = session.role ?? '';
+  roleBadge.hidden = !signedIn || !session.role;
   document.getElementById('readonly-badge').hidden = !signedIn || session.canWrite;
   for (const el of document.querySelectorAll('[data-write]')) el.hidden = !session.canWrite;
   // A segment's page and the create form belong under "Segments" in the nav.
@@ -80,6 +85,12 @@ function signedIn(identity) {
 }
 
 function signOut(message) {
+  // A person signed in through Access signs out of Access (which clears its cookie for this app).
+  if (session.viaAccess) {
+    session.clear();
+    location.assign(ACCESS_LOGOUT);
+    return;
+  }
   tokenStore.clear();
   session.clear();
   route().then(() => {
@@ -95,17 +106,35 @@ function signOut(message) {
 
 async function start() {
   document.getElementById('signout').addEventListener('click', () => signOut());
-  onUnauthorized(() => signOut('Your session is no longer valid. Please sign in again.'));
+  onUnauthorized(() => {
+    // An expired Access session: reloading through Access's edge signs the person in again.
+    if (session.viaAccess) location.reload();
+    else signOut('Your session is no longer valid. Please sign in again.');
+  });
   window.addEventListener('hashchange', () => route().then(() => main.focus({ preventScroll: false })));
+  await restoreSession();
+  await route();
+}
+
+/** This tab's API token if it kept one, else whoever Cloudflare Access signed in (no prompt). */
+async function restoreSession() {
   const token = tokenStore.get();
   if (token) {
     try {
-      session.set(await api.whoami(token));
+      session.set(await api.me(token));
+      return;
     } catch {
       tokenStore.clear();
     }
   }
-  await route();
+  try {
+    session.set(await api.me());
+  } catch (err) {
+    // 401 with details.access: Access is configured but this request's sign-in is missing or
+    // invalid; 403: signed in without a role; 503: Access's keys could not be fetched.
+    const access = err?.details?.access === true || err?.status === 403 || err?.code === 'access_unavailable';
+    signInState = { access, problem: access ? { status: err.status, message: err.message } : null };
+  }
 }
 
 start();

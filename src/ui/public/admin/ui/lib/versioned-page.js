@@ -120,7 +120,7 @@ export function versionedPage(main, ctx, id, resource, options) {
       conflictBanner(),
       errorBanner(),
       r.archived ? h('div', { class: 'notice' }, options.archivedNotice) : null,
-      !session.canWrite ? h('p', { class: 'notice notice-info' }, `Read-only: your token can view this ${kind} but not change it.`) : null,
+      !session.canWrite ? h('p', { class: 'notice notice-info' }, `Read-only: your ${session.viaAccess ? 'role' : 'token'} can view this ${kind} but not change it.`) : null,
       body,
     );
     if (focus === 'conflict' || focus === 'error') main.querySelector(`[data-banner="${focus}"]`)?.focus();

@@ -9,7 +9,7 @@ import { session } from '../session.js';
 
 export async function renderCreate(main) {
   if (!session.canWrite) {
-    replace(main, h('div', { class: 'notice', role: 'alert' }, h('h1', {}, 'New flag'), h('p', {}, 'Your token can read flags but not change them.')));
+    replace(main, h('div', { class: 'notice', role: 'alert' }, h('h1', {}, 'New flag'), h('p', {}, `Your ${session.viaAccess ? 'role' : 'token'} can read flags but not change them.`)));
     return;
   }
   const id = h('input', { name: 'id', autocomplete: 'off', spellcheck: 'false', maxlength: '64' });

@@ -22,7 +22,7 @@ export function parseConditions(text) {
 
 export async function renderSegmentCreate(main) {
   if (!session.canWrite) {
-    replace(main, h('div', { class: 'notice', role: 'alert' }, h('h1', {}, 'New segment'), h('p', {}, 'Your token can read segments but not change them.')));
+    replace(main, h('div', { class: 'notice', role: 'alert' }, h('h1', {}, 'New segment'), h('p', {}, `Your ${session.viaAccess ? 'role' : 'token'} can read segments but not change them.`)));
     return;
   }
   const id = h('input', { name: 'id', autocomplete: 'off', spellcheck: 'false', maxlength: '64' });
