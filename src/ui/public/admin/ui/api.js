@@ -95,7 +95,7 @@ export async function request(method, path, options = {}) {
       String(error.message ?? (response.statusText || `Request failed with status ${response.status}`)),
       error.details,
     );
-    if (response.status === 401 && !options.token && !options.signIn) for (const listener of unauthorizedListeners) listener(apiError);
+    if (response.status === 401 && !options.signIn) for (const listener of unauthorizedListeners) listener(apiError);
     throw apiError;
   }
   return data ?? {};
