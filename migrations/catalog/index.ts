@@ -1,9 +1,11 @@
 import init from './0001_init.sql';
 import segments from './0002_segments.sql';
+import list from './0003_list.sql';
 import type { Migration } from '../../src/do/migrations';
 
 /** CatalogObject schema, in order. Append new files; never edit an applied one. */
 export const catalogMigrations: Migration[] = [
   { name: '0001_init', sql: init },
   { name: '0002_segments', sql: segments },
+  { name: '0003_list', sql: list },
 ];

@@ -19,9 +19,11 @@ import {
   type CreateSegmentInput,
   type SegmentPatch,
 } from '../flags/segments';
+import type { FlagListPage, ListQuery } from '../flags/list-query';
 import { staleReasons, type StaleFlag } from '../flags/stale';
 import type { FlagSummary } from '../flags/status';
 import type { Env } from '../env';
+import { FlagListStore } from './catalog-list';
 import { applyMigrations } from './migrations';
 import { SegmentStore, type SegmentHistoryEntry } from './segment-store';
 import { StateTable } from './state-table';
@@ -34,21 +36,19 @@ export interface CatalogEntry {
   snapshot: FlagSnapshot;
 }
 
-export interface ListedFlag extends FlagSummary {
-  last_evaluated_at: string | null;
-}
-
 type FlagRow = { id: string; version: number; summary: string; snapshot: string; last_evaluated_at: number | null };
 
 export class CatalogObject extends DurableObject<Env> {
   clock: Clock = systemClock;
   private publishing: Promise<void> | null = null;
   private readonly segments: SegmentStore;
+  private readonly listing: FlagListStore;
   private readonly state: StateTable;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.segments = new SegmentStore(ctx.storage.sql);
+    this.listing = new FlagListStore(ctx.storage.sql);
     this.state = new StateTable(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, catalogMigrations);
@@ -71,16 +71,17 @@ export class CatalogObject extends DurableObject<Env> {
         JSON.stringify(snapshot),
         summary.updated_at,
       );
-      if (cursor.rowsWritten > 0) this.bumpBundle();
+      if (cursor.rowsWritten > 0) {
+        this.listing.index(summary);
+        this.bumpBundle();
+      }
     });
     this.ctx.waitUntil(this.publish());
   }
 
-  list(includeArchived = false): ListedFlag[] {
-    const rows = this.sql
-      .exec<FlagRow>(`SELECT * FROM flags ${includeArchived ? '' : 'WHERE archived = 0'} ORDER BY id`)
-      .toArray();
-    return rows.map((row) => ({ ...(JSON.parse(row.summary) as FlagSummary), last_evaluated_at: isoOrNull(row.last_evaluated_at) }));
+  /** One page of the admin list (`GET /admin/flags`). */
+  listPage(query: ListQuery): FlagListPage {
+    return this.listing.page(query, this.clock.now());
   }
 
   recordUsage(flagId: string, atMs: number): void {

@@ -36,6 +36,7 @@ const EDITABLE_FIELDS = [
   'metadata',
   'description',
   'owner',
+  'permanent',
   'auto_kill',
   'type',
   'variants',

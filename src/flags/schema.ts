@@ -156,6 +156,8 @@ const editableShape = {
   metadata: metadataSchema,
   description: z.string().max(LIMITS.descriptionLength),
   owner: z.string().max(LIMITS.ownerLength),
+  /** A flag meant to stay (an ops kill switch, say): never reported stale. */
+  permanent: z.boolean(),
   auto_kill: autoKillSchema,
   type: flagTypeSchema,
   variants: z.record(variantKeySchema, variantValueSchema).refine((v) => Object.keys(v).length <= LIMITS.variants, `at most ${LIMITS.variants} variants`),
@@ -181,6 +183,7 @@ export const createFlagSchema = z
     metadata: editableShape.metadata.default({}),
     description: editableShape.description.default(''),
     owner: editableShape.owner.default(''),
+    permanent: editableShape.permanent.optional(),
     auto_kill: editableShape.auto_kill.default(DEFAULT_AUTO_KILL),
     type: editableShape.type.default('boolean'),
     variants: editableShape.variants.optional(),
@@ -204,6 +207,7 @@ export const patchFlagSchema = z
     metadata: editableShape.metadata.optional(),
     description: editableShape.description.optional(),
     owner: editableShape.owner.optional(),
+    permanent: editableShape.permanent.nullable().optional(),
     auto_kill: autoKillPatchSchema.optional(),
     type: editableShape.type.optional(),
     variants: editableShape.variants.nullable().optional(),
@@ -254,6 +258,7 @@ export interface FlagConfig {
   metadata: Record<string, unknown>;
   description: string;
   owner: string;
+  permanent?: boolean;
   auto_kill: AutoKillPolicy;
   type: FlagType;
   variants?: Record<string, unknown>;

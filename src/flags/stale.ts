@@ -1,7 +1,8 @@
 /**
  * Stale flags: candidates for clean-up before they become tech debt. A live flag is stale when it
  * has sat fully on or fully off, unchanged, for longer than the threshold, or when nothing has
- * evaluated it for that long (a flag never evaluated counts from its creation).
+ * evaluated it for that long (a flag never evaluated counts from its creation). A flag marked
+ * `permanent` (an ops kill switch, a long-lived config) is never stale.
  */
 import type { FlagSummary } from './status';
 
@@ -14,8 +15,14 @@ export interface StaleFlag extends FlagSummary {
   stale_reasons: StaleReason[];
 }
 
+/** The instant before which an unchanged or unused flag counts as stale. */
+export function staleCutoffMs(nowMs: number, days: number): number {
+  return nowMs - days * 24 * 60 * 60 * 1000;
+}
+
 export function staleReasons(flag: FlagSummary, lastEvaluatedMs: number | null, nowMs: number, days: number): StaleReason[] {
-  const cutoff = nowMs - days * 24 * 60 * 60 * 1000;
+  if (flag.permanent) return [];
+  const cutoff = staleCutoffMs(nowMs, days);
   const reasons: StaleReason[] = [];
   const unchanged = Date.parse(flag.updated_at) < cutoff;
   if (unchanged && flag.status === 'on') reasons.push('unchanged_fully_on');

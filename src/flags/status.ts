@@ -11,6 +11,8 @@ export interface FlagSummary {
   rollout_percentage: number;
   description: string;
   owner: string;
+  /** Present (true) only on a flag marked permanent. */
+  permanent?: true;
   type: FlagConfig['type'];
   environments?: string[];
   allowed_users_count: number;
@@ -46,5 +48,6 @@ export function summarise(flag: FlagConfig, killedBySwitch: boolean): FlagSummar
     updated_at: flag.updated_at,
   };
   if (flag.environments) summary.environments = flag.environments;
+  if (flag.permanent) summary.permanent = true;
   return summary;
 }

@@ -1,6 +1,8 @@
 /** The admin API: flags, their history, health and the stale-flag report (see docs/api.md). */
 import { Router, type IRequest } from 'itty-router';
 import { z } from 'zod';
+import { BULK_CONCURRENCY, bulkOperation, bulkSchema, mapConcurrent, type BulkResult } from '../flags/bulk';
+import { listQuerySchema } from '../flags/list-query';
 import { planCommandSchema, planControlSchema, setPlanSchema } from '../flags/plan';
 import { DEFAULT_STALE_DAYS } from '../flags/stale';
 import {
@@ -22,7 +24,6 @@ import { catalogStub, flagIdParam, flagStub, requireSegments, unwrap, type Args 
 type AdminRequest = AuthenticatedRequest;
 
 const staleQuerySchema = z.object({ days: z.coerce.number().int().min(1).max(3650).default(DEFAULT_STALE_DAYS) }).strict();
-const listQuerySchema = z.object({ include_archived: z.enum(['true', 'false']).optional() }).strict();
 
 /** The article's bodies name the flag too; when they do, it must be the one in the path. */
 function sameFlagId(body: { flagId?: string | undefined }, id: string): void {
@@ -54,8 +55,7 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
   .get('/me', whoAmI)
   .get('/whoami', whoAmI)
   .get('/flags', scoped('flags:read'), async (request, env) => {
-    const query = parseQuery(request, listQuerySchema);
-    return json({ flags: await catalogStub(env).list(query.include_archived === 'true') });
+    return json(await catalogStub(env).listPage(parseQuery(request, listQuerySchema)));
   })
   .get('/flags/stale', scoped('flags:read'), async (request, env) => {
     const { days } = parseQuery(request, staleQuerySchema);
@@ -66,6 +66,24 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
     await requireSegments(env, input.rules);
     const flag = unwrap(await flagStub(env, input.id).create(input, request.principal.name));
     return flagResponse(flag, 201, { Location: `/admin/flags/${encodeURIComponent(flag.id)}` });
+  })
+  .post('/flags/bulk', scoped('flags:write'), async (request, env) => {
+    const body = await readJson(request, bulkSchema);
+    const operation = bulkOperation(body);
+    const actor = request.principal.name;
+    const results = await mapConcurrent(body.ids, BULK_CONCURRENCY, async (id): Promise<BulkResult> => {
+      try {
+        const stub = flagStub(env, id);
+        const result = operation.kind === 'archive' ? await stub.archive(id, actor, body.reason) : await stub.patch(id, operation.patch, actor);
+        if (result.ok) return { id, ok: true, status: 200, version: result.value.version };
+        return { id, ok: false, status: result.status, error: { code: result.code, message: result.message } };
+      } catch (error) {
+        // One unreachable flag object must not hide the results of the others.
+        console.error('bulk action failed', id, error);
+        return { id, ok: false, status: 500, error: { code: 'internal_error', message: 'the flag could not be reached; try it again' } };
+      }
+    });
+    return json({ action: body.action, results });
   })
   .get('/flags/:id', scoped('flags:read'), async (request, env) => {
     const id = flagIdParam(request);

@@ -34,7 +34,7 @@ type FlagMethods =
   | 'setPlan'
   | 'controlPlan';
 type CatalogMethods =
-  | 'list'
+  | 'listPage'
   | 'stale'
   | 'claimSeed'
   | 'bundle'

@@ -1,0 +1,36 @@
+/** Fills the catalog directly (its upsert method, as a flag object's publish does) for list tests. */
+import { env } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
+import type { CatalogObject } from '../../src/do/catalog-object';
+import { newFlag, type CreateFlagInput } from '../../src/flags/changes';
+import { createFlagSchema, toSnapshot } from '../../src/flags/schema';
+import { summarise } from '../../src/flags/status';
+
+export const catalogStub = () => env.CATALOG.get(env.CATALOG.idFromName('catalog'));
+
+export interface SeedFlag extends Partial<CreateFlagInput> {
+  id: string;
+  /** ISO time of creation (and of the latest change, unless `updated_at` says otherwise). */
+  at?: string;
+  updated_at?: string;
+  archived?: boolean;
+  killed?: boolean;
+}
+
+/** Catalog entries as a flag object would publish them, version 1 (or 2 when archived). */
+export function catalogEntries(flags: readonly SeedFlag[]) {
+  return flags.map(({ at, updated_at, archived, killed, ...input }) => {
+    const created = newFlag(createFlagSchema.parse(input), at ?? new Date().toISOString());
+    if (!created.ok) throw new Error(`bad seed flag ${input.id}: ${created.message}`);
+    const config = { ...created.value, archived: archived ?? false, updated_at: updated_at ?? created.value.updated_at };
+    return { summary: summarise(config, killed ?? false), snapshot: toSnapshot(config) };
+  });
+}
+
+/** Upserts the flags inside the catalog object, in one call. */
+export async function seedCatalog(flags: readonly SeedFlag[]): Promise<void> {
+  const entries = catalogEntries(flags);
+  await runInDurableObject(catalogStub(), (catalog: CatalogObject) => {
+    for (const entry of entries) catalog.upsertFlag(entry);
+  });
+}
