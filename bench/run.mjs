@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SECTIONS = ['hot_path', 'failure_counting', 'report_throughput', 'report_batching', 'admin_to_kv', 'admin_burst', 'storage_growth'];
+const SECTIONS = ['hot_path', 'failure_counting', 'report_throughput', 'report_batching', 'admin_to_kv', 'admin_burst', 'storage_growth', 'admin_list'];
 
 const args = process.argv.slice(2);
 const strict = takeFlag('--strict');
@@ -265,6 +265,27 @@ function summarise(results) {
     const [a, b] = sg.runs;
     const same = a && b ? a.after_prune.window_bucket_rows === b.after_prune.window_bucket_rows && a.after_prune.database_bytes === b.after_prune.database_bytes : null;
     row('rows and bytes independent of the count', fmt(same), '', 'yes', target('5. storage follows the window, not the count', same, a ? `${a.after_prune.window_bucket_rows} bucket rows, ${a.after_prune.database_bytes} bytes` : ''));
+  }
+
+  const al = results.admin_list;
+  if (al) {
+    const row = section('6 admin list');
+    for (const size of al.sizes) {
+      const p = size.pages;
+      const ms = (name) => `${fmt(p[name].ms.p50, 1)} / ${fmt(p[name].ms.p99, 1)}`;
+      row(`${fmt(size.flags)} flags: default page (50), p50 / p99 ms; KB`, `${ms('default_page')}; ${fmt(p.default_page.bytes / 1024, 1)}`, '', '', '');
+      row(`${fmt(size.flags)} flags: search / status filter / stale filter, p50 ms`, `${fmt(p.search.ms.p50, 1)} / ${fmt(p.filter_status.ms.p50, 1)} / ${fmt(p.filter_stale.ms.p50, 1)}`, '', '', '');
+      row(`${fmt(size.flags)} flags: sort by updated_at / deep page by cursor / 500-flag page, p50 ms`, `${fmt(p.sort_updated_desc.ms.p50, 1)} / ${fmt(p.deep_page_by_cursor.ms.p50, 1)} / ${fmt(p.max_page_500.ms.p50, 1)}`, '', '', '');
+    }
+    const largest = al.sizes[al.sizes.length - 1];
+    row(
+      `slowest 50-flag page at ${fmt(largest.flags)} flags, p50 ms`,
+      fmt(largest.worst_p50_ms_at_default_limit, 1),
+      '',
+      '≤ 50',
+      target('6. every admin list page ≤ 50 ms at 10,000 flags', largest.worst_p50_ms_at_default_limit <= 50, `${largest.worst_p50_ms_at_default_limit} ms`),
+    );
+    row('bulk set_owner on 100 flags, ms (per flag)', `${fmt(al.bulk_set_owner_100.ms)} (${fmt(al.bulk_set_owner_100.per_flag_ms, 1)})`, '', '', '');
   }
   return { rows, targets };
 }

@@ -8,6 +8,7 @@
 import coordinator from '../../src/index';
 import type { Env } from '../../src/env';
 import { interceptReceivers } from './helpers';
+import { adminList } from './sections/admin-list';
 import { adminBurst, adminToKv } from './sections/admin-to-kv';
 import { failureCounting } from './sections/failure-counting';
 import { hotPath } from './sections/hot-path';
@@ -27,6 +28,7 @@ const SECTIONS: Record<string, (ctx: ExecutionContext) => Promise<Record<string,
   admin_to_kv: () => adminToKv(),
   admin_burst: () => adminBurst(),
   storage_growth: () => storageGrowth(),
+  admin_list: () => adminList(),
 };
 
 export default {

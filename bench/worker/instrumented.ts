@@ -4,7 +4,7 @@
  * wrapped to record every put (key, time, version written), and a few `bench*` methods read their
  * storage, move their clock (the `clock` field the tests also replace) or run their alarm.
  */
-import { CatalogObject as CoordinatorCatalogObject } from '../../src/do/catalog-object';
+import { CatalogObject as CoordinatorCatalogObject, type CatalogEntry } from '../../src/do/catalog-object';
 import { FlagObject as CoordinatorFlagObject } from '../../src/do/flag-object';
 import type { Env } from '../../src/env';
 
@@ -113,5 +113,11 @@ export class CatalogObject extends CoordinatorCatalogObject {
 
   benchKvWrites(): KvWrite[] {
     return this.kvWrites;
+  }
+
+  /** Stores many flags' newest state in one call, as their flag objects' publishes would. */
+  benchUpsertFlags(entries: CatalogEntry[]): number {
+    for (const entry of entries) this.upsertFlag(entry);
+    return entries.length;
   }
 }
