@@ -108,7 +108,10 @@ export const api = {
   /** Who the caller is: { name, email, role, scopes, via }; with `token`, checks it without storing it. */
   me: (token) => request('GET', '/admin/me', token ? { token, signIn: true } : { signIn: true }),
 
-  listFlags: ({ includeArchived = false } = {}) => request('GET', '/admin/flags', { query: { include_archived: includeArchived ? 'true' : undefined } }),
+  /** One page of the list: { flags, next_cursor, total }. `query`: limit, cursor, q, status, archived, stale, permanent, sort, order. */
+  listFlags: (query = {}) => request('GET', '/admin/flags', { query }),
+  /** archive | mark_permanent | unmark_permanent | set_owner on up to 500 flags: { results: [{ id, ok, status, version?, error? }] }. */
+  bulkFlags: (action, ids, { owner, reason } = {}) => request('POST', '/admin/flags/bulk', { body: withReason(owner === undefined ? { action, ids } : { action, ids, owner }, reason) }),
   staleFlags: (days) => request('GET', '/admin/flags/stale', { query: { days } }),
   createFlag: (body) => request('POST', '/admin/flags', { body }),
   getFlag: (id) => request('GET', flagPath(id)),
