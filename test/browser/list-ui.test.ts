@@ -149,6 +149,15 @@ describe('flag list at more than one page', () => {
     await page.waitForFunction(() => new URLSearchParams(location.hash.split('?')[1]).get('sort') === 'updated_at:desc');
     await page.locator('table.flags-table tbody tr[data-flag]').first().and(page.locator(`tr[data-flag="${c}"]`)).waitFor();
     expect(reads.some((q) => q.get('sort') === 'updated_at' && q.get('order') === 'desc')).toBe(true);
+
+    // On the flag's own page, "Permanent" is a detail that can be switched off again.
+    await page.locator(`tr[data-flag="${c}"] a`).click();
+    const details = page.locator('#sec-details');
+    expect(await details.getByLabel('Permanent').isChecked()).toBe(true);
+    await details.getByLabel('Permanent').uncheck();
+    await details.getByRole('button', { name: 'Save details' }).click();
+    await page.locator('.flag-head .meta', { hasText: 'version 3 ' }).waitFor();
+    expect((await admin('GET', `/admin/flags/${c}`)).body.flag.permanent).toBeUndefined();
     expect(errors).toEqual([]);
   });
 });

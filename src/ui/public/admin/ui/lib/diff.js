@@ -13,6 +13,7 @@ const LABELS = {
   environments: 'Environments',
   description: 'Use case',
   owner: 'Owner',
+  permanent: 'Permanent',
   archived: 'Archived',
   auto_kill: 'Auto-kill',
   'auto_kill.enabled': 'Auto-kill enabled',
