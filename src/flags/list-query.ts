@@ -11,12 +11,12 @@ import { z } from 'zod';
 import { DEFAULT_STALE_DAYS } from './stale';
 import type { FlagStatus, FlagSummary } from './status';
 
-export const LIST_DEFAULT_LIMIT = 50;
-export const LIST_MAX_LIMIT = 500;
-export const LIST_MAX_SEARCH = 100;
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+const MAX_SEARCH = 100;
 
 const STATUSES = ['on', 'off', 'killed', 'allowlist-only', 'rolling-out'] as const satisfies readonly FlagStatus[];
-export const SORT_KEYS = ['id', 'updated_at', 'created_at', 'owner'] as const;
+const SORT_KEYS = ['id', 'updated_at', 'created_at', 'owner'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 export type SortOrder = 'asc' | 'desc';
 
@@ -74,9 +74,9 @@ const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 /** The query string of `GET /admin/flags`, as parsed from URLSearchParams (every value a string). */
 export const listQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).max(LIST_MAX_LIMIT).default(LIST_DEFAULT_LIMIT),
+    limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT),
     cursor: z.string().max(2_000).optional(),
-    q: z.string().max(LIST_MAX_SEARCH).optional(),
+    q: z.string().max(MAX_SEARCH).optional(),
     status: z
       .string()
       .optional()
@@ -124,14 +124,9 @@ export const listQuerySchema = z
     return query;
   });
 
-/** The value a flag sorts by under `sort`. */
-export function sortValue(flag: Pick<FlagSummary, SortKey>, sort: SortKey): string {
-  return flag[sort];
-}
-
 /** The cursor for the page that follows `last` (the last flag of this page). */
 export function encodeCursor(query: ListQuery, last: Pick<FlagSummary, SortKey>): string {
-  const body: CursorBody = { v: 1, s: query.sort, o: query.order, f: filtersFingerprint(query), k: sortValue(last, query.sort), i: last.id };
+  const body: CursorBody = { v: 1, s: query.sort, o: query.order, f: filtersFingerprint(query), k: last[query.sort], i: last.id };
   return base64url(new TextEncoder().encode(JSON.stringify(body)));
 }
 

@@ -2,9 +2,13 @@
  * The admin list (`GET /admin/flags`): cursor paging, search, filters, sort; and bulk actions
  * (`POST /admin/flags/bulk`) through each flag's own object.
  */
+import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import listMigration from '../../migrations/catalog/0003_list.sql';
+import type { CatalogObject } from '../../src/do/catalog-object';
+import { listQuerySchema } from '../../src/flags/list-query';
 import { api, createFlag, TOKENS } from '../helpers/api';
-import { catalogStub, seedCatalog, type SeedFlag } from '../helpers/catalog';
+import { catalogEntries, catalogStub, seedCatalog, type SeedFlag } from '../helpers/catalog';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -191,6 +195,26 @@ describe('search, filters and sort', () => {
     // Usage within the threshold takes a flag out of "not evaluated"; st-rolling had no other reason.
     await catalogStub().recordUsage('st-rolling', now - DAY);
     expect(ids(await api('GET', '/admin/flags?q=st-&stale=true'))).toEqual(['st-off', 'st-on']);
+  });
+});
+
+describe('migration 0003', () => {
+  it('fills the list columns of rows stored before it', async () => {
+    const [entry] = catalogEntries([{ id: 'mig-old', owner: 'Legacy Team', description: 'From before paging', enabled: true, rollout_percentage: 100, permanent: true }]);
+    const page = await runInDurableObject(catalogStub(), (catalog: CatalogObject, state) => {
+      const sql = state.storage.sql;
+      // The catalog as it was before 0003: no list columns, a row written by the old upsert.
+      for (const index of ['flags_by_updated', 'flags_by_created', 'flags_by_owner']) sql.exec(`DROP INDEX ${index}`);
+      for (const column of ['status', 'owner', 'created_at', 'permanent', 'search_text']) sql.exec(`ALTER TABLE flags DROP COLUMN ${column}`);
+      sql.exec(
+        'INSERT INTO flags (id, version, archived, summary, snapshot, updated_at) VALUES (?, ?, 0, ?, ?, ?)',
+        'mig-old', 1, JSON.stringify(entry!.summary), JSON.stringify(entry!.snapshot), entry!.summary.updated_at,
+      );
+      sql.exec(listMigration);
+      return catalog.listPage(listQuerySchema.parse({ q: 'legacy', status: 'on', permanent: 'true', sort: 'owner' }));
+    });
+    expect(page.flags.map((f) => f.id)).toEqual(['mig-old']);
+    expect(page.flags[0]).toMatchObject({ owner: 'Legacy Team', permanent: true, status: 'on' });
   });
 });
 
