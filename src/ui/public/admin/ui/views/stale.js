@@ -1,5 +1,6 @@
 // Stale flags: sat fully on or fully off without change, or not evaluated, for longer than the
-// threshold (default 30 days). Archive them from here.
+// threshold (default 30 days). Archive them from here, or mark one permanent (a flag meant to stay,
+// such as an ops kill switch) so it is no longer reported.
 import { api } from '../api.js';
 import { field, h, replace, uid } from '../lib/dom.js';
 import { confirmDialog } from '../lib/dialog.js';
@@ -45,7 +46,7 @@ export async function renderStale(main, _params, query, ctx) {
   replace(
     main,
     h('div', { class: 'page-head' }, h('h1', {}, 'Stale flags')),
-    h('p', { class: 'lede' }, 'Flags that have sat fully on or fully off without a change, or that nothing has evaluated, for longer than the threshold. Archive them once the code no longer reads them.'),
+    h('p', { class: 'lede' }, 'Flags that have sat fully on or fully off without a change, or that nothing has evaluated, for longer than the threshold. Archive them once the code no longer reads them; mark a flag permanent when it is meant to stay.'),
     form,
     h('p', { class: 'count', role: 'status' }, `${flags.length} stale flag${flags.length === 1 ? '' : 's'} at ${plural(threshold, 'day')}`),
     body,
@@ -70,6 +71,22 @@ function row(flag, refresh) {
     }
     await refresh();
   };
+  const markPermanent = async () => {
+    const result = await confirmDialog({
+      title: `Mark ${flag.id} permanent?`,
+      body: h('p', {}, 'A permanent flag (an ops kill switch, a long-lived setting) is never reported stale. Its page can undo this.'),
+      confirmLabel: 'Mark permanent',
+      reasonLabel: 'Reason',
+      onConfirm: ({ reason }) => api.patchFlag(flag.id, flag.version, reason ? { permanent: true, reason } : { permanent: true }),
+    });
+    if (!result) return;
+    if (result.error) {
+      toast(result.error.status === 412 ? `${flag.id} changed since this list was loaded; it was not marked.` : `Could not mark ${flag.id}: ${result.error.message}`, 'error');
+    } else {
+      toast(`${flag.id} is permanent.`);
+    }
+    await refresh();
+  };
   return h(
     'tr',
     { dataset: { flag: flag.id } },
@@ -80,7 +97,13 @@ function row(flag, refresh) {
     h('td', { 'data-label': 'Last change' }, timeEl(flag.updated_at)),
     h('td', { 'data-label': 'Last evaluated' }, flag.last_evaluated_at ? timeEl(flag.last_evaluated_at) : 'never'),
     session.canWrite
-      ? h('td', { 'data-label': 'Action' }, h('button', { type: 'button', class: 'btn btn-small btn-danger', onclick: archive, 'aria-label': `Archive ${flag.id}` }, 'Archive…'))
+      ? h(
+          'td',
+          { 'data-label': 'Action', class: 'actions' },
+          h('button', { type: 'button', class: 'btn btn-small btn-danger', onclick: archive, 'aria-label': `Archive ${flag.id}` }, 'Archive…'),
+          ' ',
+          h('button', { type: 'button', class: 'btn btn-small', onclick: markPermanent, 'aria-label': `Mark ${flag.id} permanent` }, 'Permanent…'),
+        )
       : null,
   );
 }
