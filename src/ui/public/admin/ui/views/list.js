@@ -45,8 +45,8 @@ export async function renderFlagList(main, _params, query, ctx) {
   if (!cursor) trail = [];
   /** Every flag this view has loaded, for the instant preview while the server answers. */
   const known = new Map();
-  /** Selected flags (id → flag), kept across pages and filters until acted on or cleared. */
-  const selected = new Map();
+  /** Ids of the selected flags, kept across pages and filters until acted on or cleared. */
+  const selected = new Set();
   let page = { flags: [], next_cursor: null, total: 0 };
   let loadSeq = 0;
   let searchTimer = null;
@@ -194,7 +194,7 @@ export async function renderFlagList(main, _params, query, ctx) {
           'aria-label': `Select ${flag.id}`,
           checked: selected.has(flag.id),
           onchange: (e) => {
-            if (e.target.checked) selected.set(flag.id, flag);
+            if (e.target.checked) selected.add(flag.id);
             else selected.delete(flag.id);
             syncSelection();
           },
@@ -229,10 +229,9 @@ export async function renderFlagList(main, _params, query, ctx) {
   }
 
   selectAll?.addEventListener('change', () => {
-    const byId = new Map(page.flags.map((f) => [f.id, f]));
     for (const tr of tbody.querySelectorAll('tr[data-flag]')) {
       const id = tr.dataset.flag;
-      if (selectAll.checked) selected.set(id, byId.get(id) ?? known.get(id));
+      if (selectAll.checked) selected.add(id);
       else selected.delete(id);
       const box = tr.querySelector('input[type=checkbox]');
       if (box) box.checked = selectAll.checked;
@@ -283,7 +282,7 @@ export async function renderFlagList(main, _params, query, ctx) {
   }
 
   async function ask(action, fields = [], collect = undefined) {
-    const ids = [...selected.keys()];
+    const ids = [...selected];
     const text = ACTIONS[action];
     const outcome = await confirmDialog({
       title: text.title(ids.length),
