@@ -21,6 +21,12 @@ export default defineConfig({
             { name: 'viewer', token: 'test-read-token', scopes: ['flags:read'] },
             { name: 'reporter', token: 'test-report-token', scopes: ['reports:write', 'evaluate'] },
           ]),
+          // Public client keys (test/integration/client-keys.test.ts).
+          CLIENT_KEYS: JSON.stringify([
+            { name: 'web', key: 'test-client-key', origins: ['https://app.example.com', 'http://localhost:*', 'https://*.preview.example.com'] },
+            { name: 'other', key: 'test-other-client-key', origins: ['https://other.example.com'] },
+            { name: 'limited', key: 'test-limited-client-key', origins: ['https://limited.example.com'], rate_limit_per_minute: 3 },
+          ]),
         },
       },
     }),

@@ -18,6 +18,8 @@ export interface Env {
   ACCESS_AUD?: string;
   /** JSON `{ admin?, editor?, viewer? }`, each a list of emails or `*@domain`. */
   ACCESS_ROLES?: string;
+  /** JSON array of `{ name, key, origins, rate_limit_per_minute? }`: public keys for browsers and apps (src/http/client-keys.ts). */
+  CLIENT_KEYS?: string;
   /** Optional Slack incoming-webhook URL for kills and rollout changes. */
   SLACK_WEBHOOK_URL?: string;
   /** Optional generic webhook URL; bodies are signed with WEBHOOK_SECRET (HMAC-SHA-256). */

@@ -25,7 +25,8 @@ const DEMO_FLAGS = [
     rollout_percentage: 100,
     environments: ['staging', 'production'],
   },
-  { id: 'experimental-ui', description: 'Caused issues, disabled', owner: 'web-team', enabled: true, rollout_percentage: 10 },
+  // Client-side: the web example (examples/web) reads it in the browser with a client key.
+  { id: 'experimental-ui', description: 'Caused issues, disabled', owner: 'web-team', enabled: true, rollout_percentage: 10, client_side: true },
   {
     id: 'beta-features',
     description: 'Testing with team',

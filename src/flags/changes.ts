@@ -45,6 +45,7 @@ const EDITABLE_FIELDS = [
   'split',
   'bucket_by',
   'rules',
+  'client_side',
 ] as const satisfies readonly (keyof FlagConfig)[];
 
 export function newFlag(input: CreateFlagInput, nowIso: string): Result<FlagConfig> {

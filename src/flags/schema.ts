@@ -166,6 +166,8 @@ const editableShape = {
   split: splitSchema,
   bucket_by: shortString(LIMITS.attributeLength),
   rules: z.array(ruleSchema).max(LIMITS.rules),
+  /** Evaluable with a public client key (browsers, mobile apps); see src/http/client-keys.ts. */
+  client_side: z.boolean(),
 };
 
 /** Body of `POST /admin/flags`. */
@@ -192,6 +194,7 @@ export const createFlagSchema = z
     split: editableShape.split.optional(),
     bucket_by: editableShape.bucket_by.optional(),
     rules: editableShape.rules.default([]),
+    client_side: editableShape.client_side.default(false),
     reason: z.string().max(LIMITS.reasonLength).optional(),
   })
   .strict();
@@ -216,6 +219,7 @@ export const patchFlagSchema = z
     split: editableShape.split.nullable().optional(),
     bucket_by: editableShape.bucket_by.nullable().optional(),
     rules: editableShape.rules.optional(),
+    client_side: editableShape.client_side.optional(),
     reason: z.string().max(LIMITS.reasonLength).optional(),
   })
   .strict()
@@ -267,6 +271,8 @@ export interface FlagConfig {
   split?: Split;
   bucket_by?: string;
   rules: Rule[];
+  /** Served to client keys (absent on flags created before the field existed: false). */
+  client_side?: boolean;
   /** The rollout plan and where it stands (set through `/admin/flags/:id/plan`; never in KV). */
   plan?: RolloutPlan;
   archived: boolean;
@@ -295,6 +301,7 @@ export type FlagSnapshot = Pick<
   | 'split'
   | 'bucket_by'
   | 'rules'
+  | 'client_side'
   | 'archived'
   | 'updated_at'
 >;
@@ -319,6 +326,7 @@ export function toSnapshot(flag: FlagConfig): FlagSnapshot {
   if (flag.off_variant) snapshot.off_variant = flag.off_variant;
   if (flag.split) snapshot.split = flag.split;
   if (flag.bucket_by) snapshot.bucket_by = flag.bucket_by;
+  if (flag.client_side) snapshot.client_side = true;
   return snapshot;
 }
 

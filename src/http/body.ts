@@ -5,8 +5,8 @@ import { HttpError } from './responses';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
-export async function readJson<S extends z.ZodType>(request: Request, schema: S, { optional = false } = {}): Promise<z.infer<S>> {
-  const text = await readText(request);
+export async function readJson<S extends z.ZodType>(request: Request, schema: S, { optional = false, maxBytes = MAX_BODY_BYTES } = {}): Promise<z.infer<S>> {
+  const text = await readText(request, maxBytes);
   if (text.trim() === '' && optional) return parse(schema, {});
   const type = request.headers.get('Content-Type') ?? '';
   if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
@@ -31,16 +31,16 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, prefix = '
   return result.data;
 }
 
-async function readText(request: Request): Promise<string> {
+async function readText(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get('Content-Length') ?? '0');
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  if (declared > maxBytes) throw tooLarge(maxBytes);
   const text = await request.text();
-  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) throw tooLarge();
+  if (new TextEncoder().encode(text).length > maxBytes) throw tooLarge(maxBytes);
   return text;
 }
 
-function tooLarge(): HttpError {
-  return new HttpError(413, 'payload_too_large', `the body is over ${MAX_BODY_BYTES} bytes`);
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, 'payload_too_large', `the body is over ${maxBytes} bytes`);
 }
 
 /** `If-Match: 3`, `"3"` or `W/"3"` → 3. Anything else is a 400 naming the header. */

@@ -19,6 +19,7 @@ import { identify, scoped, type AuthenticatedRequest } from '../http/auth';
 import { ifMatchVersion, parseQuery, readJson } from '../http/body';
 import { HttpError, json } from '../http/responses';
 import type { Env } from '../env';
+import { requireClientSideRoom } from './client-side';
 import { catalogStub, flagIdParam, flagStub, requireSegments, unwrap, type Args } from './context';
 
 type AdminRequest = AuthenticatedRequest;
@@ -64,6 +65,7 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
   .post('/flags', scoped('flags:write'), async (request, env) => {
     const input = await readJson(request, createFlagSchema);
     await requireSegments(env, input.rules);
+    await requireClientSideRoom(env, input.id, input.client_side);
     const flag = unwrap(await flagStub(env, input.id).create(input, request.principal.name));
     return flagResponse(flag, 201, { Location: `/admin/flags/${encodeURIComponent(flag.id)}` });
   })
@@ -94,6 +96,7 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
     const ifMatch = ifMatchVersion(request);
     const patch = await readJson(request, patchFlagSchema);
     await requireSegments(env, patch.rules);
+    await requireClientSideRoom(env, id, patch.client_side);
     return flagResponse(unwrap(await flagStub(env, id).patch(id, patch, request.principal.name, ifMatch)));
   })
   .delete('/flags/:id', scoped('flags:write'), async (request, env) => {

@@ -2,15 +2,18 @@
  * OpenFeature Remote Evaluation Protocol (open-feature/protocol, service/openapi.yaml), served
  * from the KV bundle through a per-isolate cache: evaluation never touches a Durable Object.
  */
-import { Router, type IRequest } from 'itty-router';
+import { Router } from 'itty-router';
 import { z } from 'zod';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { evaluate, type Evaluation, type EvaluationContext } from '../flags/evaluate';
-import type { Condition, FlagBundle } from '../flags/schema';
+import type { Condition, FlagBundle, FlagSnapshot } from '../flags/schema';
 import { scoped, type AuthenticatedRequest } from '../http/auth';
 import { pathParam, readJson } from '../http/body';
-import { HttpError, json } from '../http/responses';
+import { anyKeyAllows, matchClientKey, requireAllowedOrigin, type ClientKey } from '../http/client-keys';
+import { CLIENT_LIMITS, RateLimited, RateLimiter } from '../http/client-limits';
+import { preflightResponse, withCors } from '../http/cors';
+import { errorResponse, HttpError, json } from '../http/responses';
 import { BundleCache, KvSnapshotSource } from '../sdk/bundle-cache';
 import { BatchReporter } from '../sdk/reporter';
 import { flagStub, type Args } from './context';
@@ -21,8 +24,15 @@ const contextSchema = z.record(z.string().max(128), z.unknown()).refine((c) => c
 });
 const requestSchema = z.object({ context: contextSchema.optional() });
 
+/**
+ * An OFREP request once its caller is known: a server token (`principal`) or a client key
+ * (`client`). `corsOrigin` is the origin the answer may name in Access-Control-Allow-Origin.
+ */
+type OfrepRequest = AuthenticatedRequest & { client?: ClientKey; corsOrigin: string | null };
+
 /** Per isolate: the bundle cache, and the SDK's batch reporter counting what OFREP served (exposures). */
 let isolate: { kv: KVNamespace; ttl: number; bundle: BundleCache; exposures: BatchReporter } | null = null;
+const clientRates = new RateLimiter();
 
 function perIsolate(env: Args[0]) {
   const ttl = Number(env.FLAG_CACHE_TTL_SECONDS ?? '5') * 1000;
@@ -42,12 +52,38 @@ function countExposures(env: Args[0], ctx: Args[1], results: Evaluation[]): void
   exposures.schedule(ctx);
 }
 
-/** The context, or an OFREP `INVALID_CONTEXT` failure. */
-async function readContext(request: IRequest): Promise<EvaluationContext | string> {
+/**
+ * Who is asking. A client key must come from an origin it lists and within its rate; a server
+ * token needs the `evaluate` scope and never gets CORS headers (it must not be in a browser).
+ * Until the caller is known, errors (a 401) carry CORS headers for any client key's origin, so a
+ * page can read why it was refused.
+ */
+async function caller(request: OfrepRequest, env: Args[0], ctx: Args[1]): Promise<void> {
+  const origin = request.headers.get('Origin');
+  request.corsOrigin = (await anyKeyAllows(env.CLIENT_KEYS, origin)) ? origin : null;
+  const client = await matchClientKey(request, env.CLIENT_KEYS);
+  if (client) {
+    // A refused origin gets no CORS headers, even when another key allows it.
+    request.corsOrigin = null;
+    requireAllowedOrigin(client, origin);
+    request.corsOrigin = origin;
+    const ip = request.headers.get('CF-Connecting-IP') ?? 'unknown';
+    clientRates.take(`${client.name}\n${ip}`, client.rateLimitPerMinute);
+    request.client = client;
+    return;
+  }
+  await scoped<OfrepRequest>('evaluate')(request, env, ctx);
+  request.corsOrigin = null;
+}
+
+/** The context, or an OFREP `INVALID_CONTEXT` failure naming the field. */
+async function readContext(request: OfrepRequest): Promise<EvaluationContext | string> {
   let body: unknown;
   try {
-    // readJson enforces the size limit (413) and the JSON content type (415) like every route.
-    body = await readJson(request, z.unknown(), { optional: true });
+    // readJson enforces the size limit (413) and the JSON content type (415) like every route;
+    // a client key's limit is smaller.
+    const maxBytes = request.client ? CLIENT_LIMITS.bodyBytes : undefined;
+    body = await readJson(request, z.unknown(), { optional: true, maxBytes });
   } catch (error) {
     if (error instanceof HttpError && error.code === 'invalid_json') return 'the body is not valid JSON';
     throw error;
@@ -57,19 +93,23 @@ async function readContext(request: IRequest): Promise<EvaluationContext | strin
     const issue = parsed.error.issues[0]!;
     return `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`;
   }
-  return (parsed.data.context ?? {}) as EvaluationContext;
+  const context = (parsed.data.context ?? {}) as EvaluationContext;
+  if (request.client && Object.keys(context).length > CLIENT_LIMITS.contextAttributes) {
+    return `context: at most ${CLIENT_LIMITS.contextAttributes} attributes with a client key`;
+  }
+  return context;
 }
 
 /**
- * The bulk answer's ETag: the bundle and the context. A bundle with date rules answers differently
- * as time passes, so it gets no ETag (no 304 can go stale).
+ * The bulk answer's ETag: the bundle, who asks (a client key sees fewer flags) and the context.
+ * Flags with date rules answer differently as time passes, so then there is no ETag (no 304 can go stale).
  */
-function bulkEtag(bundle: FlagBundle | null, context: EvaluationContext): string | null {
-  if (bundle && (Object.values(bundle.flags).some((f) => f.rules.some((r) => usesTime(r.conditions))) || Object.values(bundle.segments).some((s) => usesTime(s.conditions)))) {
+function bulkEtag(bundle: FlagBundle | null, flags: readonly FlagSnapshot[], audience: 'client' | 'server', context: EvaluationContext): string | null {
+  if (flags.some((f) => f.rules.some((r) => usesTime(r.conditions))) || Object.values(bundle?.segments ?? {}).some((s) => usesTime(s.conditions))) {
     return null;
   }
   const contextHash = bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(context)))).slice(0, 16);
-  return `"${bundle?.generated_at ?? 'empty'}.${contextHash}"`;
+  return `"${bundle?.generated_at ?? 'empty'}.${audience === 'client' ? 'c' : 's'}.${contextHash}"`;
 }
 
 function usesTime(conditions: readonly Condition[]): boolean {
@@ -87,29 +127,55 @@ function toOfrep(key: string, result: Evaluation) {
   };
 }
 
-function evaluateIn(bundle: FlagBundle | null, key: string, context: EvaluationContext, environment: string): Evaluation {
-  return evaluate(bundle?.flags[key], context, { environment, segments: bundle?.segments });
+/** The flags this caller may evaluate: a client key sees only `client_side` ones. */
+function visibleFlag(bundle: FlagBundle | null, key: string, request: OfrepRequest): FlagSnapshot | undefined {
+  const flag = bundle?.flags[key];
+  return flag && (!request.client || flag.client_side === true) ? flag : undefined;
 }
 
-export const ofrepRouter = Router<AuthenticatedRequest, Args>({ base: '/ofrep/v1' })
-  .post('/evaluate/flags/:key', scoped('evaluate'), async (request, env, ctx) => {
+function evaluateIn(bundle: FlagBundle | null, flag: FlagSnapshot | undefined, context: EvaluationContext, environment: string): Evaluation {
+  return evaluate(flag, context, { environment, segments: bundle?.segments });
+}
+
+/** 4xx errors end as JSON here, not in the main router, so that `finally` adds the CORS decision. */
+function ofrepError(error: unknown): Response {
+  if (!(error instanceof HttpError)) throw error;
+  const response = errorResponse(error.status, error.code, error.message, error.details);
+  if (error instanceof RateLimited) response.headers.set('Retry-After', String(error.retryAfter));
+  return response;
+}
+
+export const ofrepRouter = Router<OfrepRequest, Args>({
+  base: '/ofrep/v1',
+  catch: ofrepError,
+  finally: [(response: Response | undefined, request: OfrepRequest) => (response ? withCors(response, request.corsOrigin ?? null) : undefined)],
+})
+  // A preflight carries no credential: it is answered for any client key's origin (see caller).
+  .options('*', async (request, env) => {
+    const origin = request.headers.get('Origin');
+    if (origin !== null && (await anyKeyAllows(env.CLIENT_KEYS, origin))) return preflightResponse(origin);
+    throw new HttpError(403, 'origin_not_allowed', 'no client key allows this origin');
+  })
+  .post('/evaluate/flags/:key', caller, async (request, env, ctx) => {
     const key = pathParam(request, 'key');
     const context = await readContext(request);
     if (typeof context === 'string') return json({ key, errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
-    const result = evaluateIn(await perIsolate(env).bundle.get(), key, context, env.ENVIRONMENT);
+    const bundle = await perIsolate(env).bundle.get();
+    const result = evaluateIn(bundle, visibleFlag(bundle, key, request), context, env.ENVIRONMENT);
+    if (result.errorCode) return json(toOfrep(key, result), 404);
     countExposures(env, ctx, [result]);
-    return json(toOfrep(key, result), result.errorCode ? 404 : 200);
+    return json(toOfrep(key, result));
   })
-  .post('/evaluate/flags', scoped('evaluate'), async (request, env, ctx) => {
+  .post('/evaluate/flags', caller, async (request, env, ctx) => {
     const context = await readContext(request);
     if (typeof context === 'string') return json({ errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
     const bundle = await perIsolate(env).bundle.get();
-    const etag = bulkEtag(bundle, context);
-    if (etag && request.headers.get('If-None-Match') === etag) return new Response(null, { status: 304, headers: { ETag: etag } });
-    const results = Object.keys(bundle?.flags ?? {})
+    const flags = Object.keys(bundle?.flags ?? {})
       .sort()
-      .map((key) => evaluateIn(bundle, key, context, env.ENVIRONMENT));
+      .flatMap((key) => visibleFlag(bundle, key, request) ?? []);
+    const etag = bulkEtag(bundle, flags, request.client ? 'client' : 'server', context);
+    if (etag && request.headers.get('If-None-Match') === etag) return new Response(null, { status: 304, headers: { ETag: etag } });
+    const results = flags.map((flag) => evaluateIn(bundle, flag, context, env.ENVIRONMENT));
     countExposures(env, ctx, results);
-    const flags = results.map((result) => toOfrep(result.flagId, result));
-    return json({ flags, metadata: { generated_at: bundle?.generated_at ?? null } }, 200, etag ? { ETag: etag } : {});
+    return json({ flags: results.map((result) => toOfrep(result.flagId, result)), metadata: { generated_at: bundle?.generated_at ?? null } }, 200, etag ? { ETag: etag } : {});
   });
