@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { api, bundleVersion, createFlag, TOKENS } from '../helpers/api';
+import { api, bundleVersion, createFlag, kvBundle, TOKENS, waitFor } from '../helpers/api';
 
 const CLIENT_KEY = 'test-client-key';
 const APP = 'https://app.example.com';
@@ -203,6 +203,25 @@ describe('limits on client keys', () => {
     expect(single.status).toBe(400);
     delete context['a50'];
     expect((await fromPage('', { context })).status).toBe(200);
+  });
+
+  it('at most 200 flags are client-side, so a bulk answer to a browser stays small', async () => {
+    await createFlag({ id: 'ck-many-0', client_side: true });
+    const before = Object.values((await bundleVersion('ck-many-0', 1)).flags).filter((f) => f.client_side).length;
+    const ids = Array.from({ length: 200 - before }, (_, i) => `ck-many-${i + 1}`);
+    for (let i = 0; i < ids.length; i += 25) await Promise.all(ids.slice(i, i + 25).map((id) => createFlag({ id, client_side: true })));
+    await waitFor(async () => ((await kvBundle())?.flags[ids.at(-1)!] ? true : undefined), 20_000, 'the last flag in the bundle');
+    await waitFor(async () => (Object.values((await kvBundle())!.flags).filter((f) => f.client_side).length === 200 ? true : undefined), 20_000, '200 client-side flags');
+
+    const refused = await api('POST', '/admin/flags', { id: 'ck-one-too-many', client_side: true });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([{ path: 'client_side', message: expect.stringContaining('at most 200') }]);
+    expect((await api('GET', '/admin/flags/ck-one-too-many')).status).toBe(404);
+    await createFlag({ id: 'ck-server-side-more' });
+    expect((await api('PATCH', '/admin/flags/ck-server-side-more', { client_side: true })).status).toBe(400);
+    // A flag that already is client-side is not counted against itself.
+    expect((await api('PATCH', '/admin/flags/ck-many-0', { client_side: true, description: 'still fine' })).status).toBe(200);
+    expect((await fromPage('', { context: {} })).body.flags.length).toBe(200);
   });
 
   it('over the rate is 429 with Retry-After the page can read; other clients are unaffected', async () => {
