@@ -28,6 +28,7 @@ const LABELS = {
   split: 'Split',
   bucket_by: 'Bucket by',
   rules: 'Targeting rules',
+  client_side: 'Client-side',
   conditions: 'Conditions',
   metadata: 'Metadata',
   plan: 'Rollout plan',

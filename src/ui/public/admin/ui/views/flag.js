@@ -9,6 +9,7 @@ import { planSection } from '../sections/plan.js';
 import { targetingSection } from '../sections/targeting.js';
 import { autoKillSection } from '../sections/autokill.js';
 import { detailsSection } from '../sections/details.js';
+import { clientSideSection } from '../sections/client-side.js';
 import { variantsSection } from '../sections/variants.js';
 import { archiveSection } from '../sections/archive.js';
 import { healthSection } from '../sections/health.js';
@@ -32,7 +33,7 @@ export async function renderFlagPage(main, { id }, _query, ctx) {
       return h(
         'div',
         { class: 'flag-grid' },
-        h('div', { class: 'col' }, servingSection(p), targetingSection(p), autoKillSection(p), variantsSection(p), detailsSection(p), archiveSection(p)),
+        h('div', { class: 'col' }, servingSection(p), targetingSection(p), autoKillSection(p), variantsSection(p), clientSideSection(p), detailsSection(p), archiveSection(p)),
         h('div', { class: 'col' }, healthCard, planSection(p), historyCard),
       );
     },
