@@ -9,7 +9,7 @@ const $ = (id) => document.getElementById(id);
 const user = localStorage.getItem('example-user') ?? `visitor-${Math.random().toString(36).slice(2, 8)}`;
 localStorage.setItem('example-user', user);
 $('user').value = user;
-$('admin-link').href = `${config.coordinatorUrl}/admin/ui/#/flags/${FLAG}`;
+$('admin-link').href = `${config.coordinatorUrl}/admin#/flags/${FLAG}`;
 
 const client = OpenFeature.getClient();
 
