@@ -21,7 +21,7 @@ let browser: Browser;
 let page: Page;
 let errors: string[];
 /** Every answer the page got to a bulk evaluation, in order. */
-const bulkAnswers: { status: number; etag: string | null; keys: string[] | null }[] = [];
+const bulkAnswers: { status: number; ifNoneMatch: string | null; etag: string | null; keys: string[] | null }[] = [];
 
 beforeAll(async () => {
   service = await startService();
@@ -33,7 +33,7 @@ beforeAll(async () => {
     if (!response.url().startsWith(`${service.baseUrl}/ofrep/v1/evaluate/flags`) || response.request().method() !== 'POST') return;
     const status = response.status();
     const body = status === 200 ? await response.json().catch(() => null) : null;
-    bulkAnswers.push({ status, etag: response.headers()['etag'] ?? null, keys: body?.flags?.map((f: { key: string }) => f.key) ?? null });
+    bulkAnswers.push({ status, ifNoneMatch: response.request().headers()['if-none-match'] ?? null, etag: response.headers()['etag'] ?? null, keys: body?.flags?.map((f: { key: string }) => f.key) ?? null });
   });
 }, 180_000);
 
@@ -70,6 +70,8 @@ describe('the web example in Chromium', () => {
 
   it('polls with If-None-Match and gets 304 while nothing changed', async () => {
     await expect.poll(() => bulkAnswers.map((a) => a.status), { timeout: 20_000 }).toContain(304);
+    const unchanged = bulkAnswers.find((a) => a.status === 304)!;
+    expect(unchanged.ifNoneMatch).toBe(bulkAnswers[0]!.etag);
     expect(bulkAnswers.every((a) => a.status === 200 || a.status === 304)).toBe(true);
     expect(await textOf(page.locator('#flag-value'))).toBe('off');
   });
