@@ -23,10 +23,28 @@ let errors: string[];
 /** Every answer the page got to a bulk evaluation, in order. */
 const bulkAnswers: { status: number; ifNoneMatch: string | null; etag: string | null; keys: string[] | null }[] = [];
 
+/** The status OFREP answers the dev client key for `key`, as a page on the example's origin. */
+async function clientKeyStatus(key: string): Promise<number> {
+  const response = await fetch(`${service.baseUrl}/ofrep/v1/evaluate/flags/${key}`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer dev-client-key', 'Content-Type': 'application/json', Origin: example.url },
+    body: '{"context":{}}',
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
 beforeAll(async () => {
   service = await startService();
   // 127.0.0.1 on another port: another origin than the coordinator's, allowed for dev-client-key.
   example = await startExampleServer({ port: 0, host: '127.0.0.1', coordinatorUrl: service.baseUrl, clientKey: 'dev-client-key', pollIntervalMs: POLL_MS });
+  // The seed's flags reach the bundle within a second of the first request, and OFREP caches the
+  // bundle per isolate for FLAG_CACHE_TTL_SECONDS: wait until the client key is served the flag.
+  const deadline = Date.now() + 30_000;
+  while ((await clientKeyStatus('experimental-ui')) !== 200) {
+    if (Date.now() > deadline) throw new Error('experimental-ui was never served to the client key');
+    await new Promise((r) => setTimeout(r, 250));
+  }
   browser = await launchBrowser({ width: 1200, height: 520 });
   ({ page, errors } = await openPage(browser));
   page.on('response', async (response: Response) => {

@@ -27,12 +27,6 @@ function render() {
     : `Polling ${config.coordinatorUrl} every ${config.pollIntervalMs / 1000} s`;
 }
 
-client.addHandler(ProviderEvents.ConfigurationChanged, render);
-client.addHandler(ProviderEvents.ContextChanged, render);
-client.addHandler(ProviderEvents.Error, (event) => {
-  $('status').textContent = `The coordinator refused or is unreachable: ${event?.message ?? 'see the console'}`;
-});
-
 $('user-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const next = $('user').value.trim();
@@ -41,7 +35,8 @@ $('user-form').addEventListener('submit', async (event) => {
   await OpenFeature.setContext({ targetingKey: next });
 });
 
-OpenFeature.setContext({ targetingKey: user });
+// The context first, then the provider: its first bulk evaluation is for this user.
+await OpenFeature.setContext({ targetingKey: user });
 try {
   await OpenFeature.setProviderAndWait(
     new OFREPWebProvider({
@@ -53,4 +48,10 @@ try {
 } catch (error) {
   console.error('flag provider failed to start', error);
 }
+// Listen once the provider is ready, so nothing renders the no-op provider's defaults.
+client.addHandler(ProviderEvents.ConfigurationChanged, render);
+client.addHandler(ProviderEvents.ContextChanged, render);
+client.addHandler(ProviderEvents.Error, (event) => {
+  $('status').textContent = `The coordinator refused or is unreachable: ${event?.message ?? 'see the console'}`;
+});
 render();
