@@ -128,7 +128,8 @@ export function bucketOf(
   return bucket;
 }
 
-function stringAttribute(value: unknown): string | undefined {
+/** A bucketing key or allowlist id: a non-empty string, or a finite number as its string form. */
+export function stringAttribute(value: unknown): string | undefined {
   if (typeof value === 'string' && value.length > 0) return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;

@@ -1,8 +1,9 @@
 /** Failure/success reports and usage counts sent by application Workers. */
 import { z } from 'zod';
+import { REPORT_LIMITS, USAGE_LIMITS } from './model';
 import { variantKeySchema } from './schema';
 
-export const ERROR_SAMPLE_MAX = 1_000;
+export const ERROR_SAMPLE_MAX = REPORT_LIMITS.maxErrorSampleLength;
 
 /**
  * One report, usually a batch: `failures` and `successes` since the last flush. The article's
@@ -11,9 +12,9 @@ export const ERROR_SAMPLE_MAX = 1_000;
  */
 export const reportSchema = z
   .object({
-    count: z.number().int().min(1).max(100_000).optional(),
-    failures: z.number().int().min(0).max(100_000).optional(),
-    successes: z.number().int().min(0).max(1_000_000).optional(),
+    count: z.number().int().min(1).max(REPORT_LIMITS.maxFailures).optional(),
+    failures: z.number().int().min(0).max(REPORT_LIMITS.maxFailures).optional(),
+    successes: z.number().int().min(0).max(REPORT_LIMITS.maxSuccesses).optional(),
     error: z.string().max(ERROR_SAMPLE_MAX).optional(),
     variant: variantKeySchema.optional(),
   })
@@ -50,7 +51,8 @@ export interface ReportOutcome {
 /** Evaluations served since the last flush, per variant, with the time of the latest. */
 export const usageSchema = z
   .object({
-    variants: z.record(variantKeySchema, z.number().int().min(0).max(100_000_000)).refine((v) => Object.keys(v).length <= 50, 'at most 50 variants'),
+    variants: z.record(variantKeySchema, z.number().int().min(0).max(USAGE_LIMITS.maxPerVariant))
+      .refine((v) => Object.keys(v).length <= USAGE_LIMITS.maxVariants, `at most ${USAGE_LIMITS.maxVariants} variants`),
     last_at: z.number().int().min(0),
   })
   .strict();

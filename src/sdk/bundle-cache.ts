@@ -10,8 +10,12 @@
  */
 import { KV_KEYS } from '../flags/model';
 import type { FlagBundle } from '../flags/schema';
+import { systemClock, type Clock } from './clock';
 
-/** Where bundles come from. KV now; a faster channel for kills can stand in front of it later. */
+/**
+ * Where bundles come from. KV now; a faster channel for kills can stand in front of it later (the
+ * client recompiles per flag version, so a source may also hand out bundles that differ in one flag).
+ */
 export interface SnapshotSource {
   load(): Promise<FlagBundle | null>;
 }
@@ -54,6 +58,8 @@ export interface BundleCacheStats {
 export interface BundleCacheOptions {
   /** How long a caller waits for a read before answering from memory (default 2 s). */
   loadTimeoutMs?: number;
+  /** Timers of the wait for a slow read (tests pass a fake clock). */
+  clock?: Clock;
 }
 
 export class BundleCache {
@@ -62,6 +68,7 @@ export class BundleCache {
   private inFlight: Promise<FlagBundle | null> | null = null;
   private inFlightSince = 0;
   private readonly loadTimeoutMs: number;
+  private readonly clock: Clock;
   readonly stats: BundleCacheStats = { reads: 0, failures: 0, timeouts: 0 };
 
   constructor(
@@ -71,6 +78,7 @@ export class BundleCache {
     options: BundleCacheOptions = {},
   ) {
     this.loadTimeoutMs = options.loadTimeoutMs ?? 2_000;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The current bundle, refreshed when older than the time-to-live. */
@@ -100,15 +108,15 @@ export class BundleCache {
   }
 
   private waitFor(read: Promise<FlagBundle | null>): Promise<FlagBundle | null> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: unknown;
     const timeout = new Promise<FlagBundle | null>((resolve) => {
-      timer = setTimeout(() => {
+      timer = this.clock.setTimeout(() => {
         this.stats.timeouts++;
         resolve(this.bundle);
       }, this.loadTimeoutMs);
     });
     return Promise.race([read, timeout]).finally(() => {
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) this.clock.clearTimeout(timer);
     });
   }
 

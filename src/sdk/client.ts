@@ -5,17 +5,25 @@
  * once per isolate per cache period, evaluates locally with the coordinator's own `evaluate`, and
  * reports outcomes and evaluation counts to the coordinator in batches through `ctx.waitUntil`.
  *
- *   const flags = getFlagClient({ kv: env.FLAGS_KV, environment: env.ENVIRONMENT, reporter: env.FLAG_COORDINATOR });
- *   if (await flags.isEnabled('new-chatbot', { userId }, ctx)) { … }
- *   return flags.withFallback(ctx, 'new-chatbot', { userId }, { enabled: () => newBot(req), fallback: () => oldBot(req) });
+ *   const client = getFlagClient({ kv: env.FLAGS_KV, environment: env.ENVIRONMENT, reporter: env.FLAG_COORDINATOR });
+ *   const flags = await client.forRequest(ctx, { userId });   // one await per request…
+ *   if (flags.isEnabled('new-chatbot')) { … }                  // …then synchronous checks
+ *   return client.withFallback(ctx, 'new-chatbot', { userId }, { enabled: () => newBot(req), fallback: () => oldBot(req) });
+ *
+ * Flags are compiled once per snapshot version (./compiled) and a check records its exposure in a
+ * flat counter; the async per-check methods (`isEnabled(id, context, ctx)`, …) remain, built on the
+ * same path.
  *
  * Fail safe: with no bundle ever loaded (KV empty or unreachable since the isolate started) every
  * flag is off; when KV fails later, the last good bundle keeps serving.
  */
-import { evaluate as evaluateFlag, type EvaluationContext, type EvaluationReason } from '../flags/evaluate';
-import type { FlagBundle, FlagSnapshot, FlagType } from '../flags/schema';
+import type { EvaluationContext, EvaluationReason } from '../flags/evaluate';
+import type { FlagBundle, FlagType } from '../flags/schema';
 import { BundleCache, KvSnapshotSource, type KvReader, type SnapshotSource } from './bundle-cache';
 import { BucketHashCache } from './bucket-hash-cache';
+import type { Clock } from './clock';
+import { bundleLookup, CompiledFlags } from './compiled';
+import { RequestFlags } from './request-flags';
 import { BatchReporter, errorSample, type FlagReporterBinding, type ReporterOptions, type WaitUntil } from './reporter';
 
 /**
@@ -75,6 +83,8 @@ export interface FlagClientOptions {
   loadTimeoutMs?: number;
   /** Clock for the cache and the `now` attribute; tests replace it. */
   now?: () => number;
+  /** Time and timers of the bundle cache's waits (tests pass a fake one); `now` above wins for the time. */
+  clock?: Clock;
 }
 
 /** Handlers of `withFallback`: the new code path, and the old one it falls back to. */
@@ -91,13 +101,15 @@ export interface FallbackHandlers<T> {
 }
 
 const DEFAULT_TTL_SECONDS = 5;
-const FLAG_TYPE_OF: Record<ValueKind, FlagType> = { boolean: 'boolean', string: 'string', number: 'number', object: 'json' };
 
 export class FlagClient {
   readonly environment: string;
   readonly cache: BundleCache;
   readonly reporter: BatchReporter | null;
   private readonly buckets: BucketHashCache;
+  private readonly compiled: CompiledFlags;
+  /** The bundle `compiled` currently reads from. */
+  private compiledFrom: FlagBundle | null = null;
   private readonly now: () => number;
 
   constructor(options: FlagClientOptions) {
@@ -105,12 +117,13 @@ export class FlagClient {
     if (!source) throw new TypeError('FlagClient needs a KV namespace (`kv`) or a snapshot `source`');
     if (typeof options.environment !== 'string') throw new TypeError('FlagClient needs the deployment `environment`');
     this.environment = options.environment;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? options.clock?.now ?? Date.now;
     const ttlSeconds = options.cacheTtlSeconds ?? DEFAULT_TTL_SECONDS;
     const ttlMs = Number.isFinite(ttlSeconds) && ttlSeconds >= 0 ? ttlSeconds * 1000 : DEFAULT_TTL_SECONDS * 1000;
-    this.cache = new BundleCache(source, ttlMs, this.now, { loadTimeoutMs: options.loadTimeoutMs });
+    this.cache = new BundleCache(source, ttlMs, this.now, { loadTimeoutMs: options.loadTimeoutMs, clock: options.clock });
     this.buckets = new BucketHashCache(options.bucketCacheSize ?? 10_000);
     this.reporter = options.reporter ? new BatchReporter(options.reporter, options.reporting) : null;
+    this.compiled = new CompiledFlags(this.environment, this.buckets, this.reporter?.counters ?? null);
   }
 
   /** Loads the bundle (if due). True when a bundle is available to evaluate against. */
@@ -124,22 +137,31 @@ export class FlagClient {
   }
 
   /**
+   * The flags of one request: loads the bundle if due (the request's only await), then answers
+   * every check synchronously (`isEnabled(id)`, `getBooleanValue(id, default)`, `evaluate(id)`, …).
+   * Pass the request's `ctx` so the evaluation counts reach the coordinator through `waitUntil`.
+   */
+  async forRequest(ctx: WaitUntil | undefined, context: FlagContext = {}): Promise<RequestFlags> {
+    const bundle = await this.cache.get();
+    if (bundle !== this.compiledFrom) {
+      this.compiledFrom = bundle;
+      this.compiled.use(bundle ? bundleLookup(bundle) : null);
+    }
+    return new RequestFlags(this.compiled, toEvaluationContext(context), this.now(), this.reporter, ctx);
+  }
+
+  /**
    * Evaluates a flag, exactly as the coordinator does, against the cached bundle. Never throws.
    * Pass `ctx` so the evaluation count reaches the coordinator (or call `flush(ctx)` later).
+   * A request checking several flags is cheaper with `forRequest`.
    */
   async evaluate(flagId: string, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagEvaluation> {
-    const bundle = await this.cache.get();
-    const result = this.evaluateIn(bundle, flagId, context);
-    if (result.variant !== undefined && result.errorCode === undefined) {
-      this.reporter?.recordEvaluation(flagId, result.variant, this.now());
-      this.reporter?.schedule(ctx);
-    }
-    return result;
+    return (await this.forRequest(ctx, context)).evaluate(flagId);
   }
 
   /** The article's `isEnabled`: true only when the flag evaluates to `true`. */
   async isEnabled(flagId: string, context: FlagContext = {}, ctx?: WaitUntil): Promise<boolean> {
-    return (await this.evaluate(flagId, context, ctx)).value === true;
+    return (await this.forRequest(ctx, context)).isEnabled(flagId);
   }
 
   getBooleanDetails(flagId: string, defaultValue: boolean, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagDetails<boolean>> {
@@ -180,42 +202,7 @@ export class FlagClient {
    * `PROVIDER_NOT_READY` when no bundle was ever loaded, `GENERAL`).
    */
   async resolve<T>(flagId: string, kind: ValueKind, defaultValue: T, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagDetails<T>> {
-    const bundle = await this.cache.get();
-    const flag = liveFlag(bundle, flagId);
-    const result = this.evaluateIn(bundle, flagId, context);
-    if (result.errorCode || !flag) {
-      return { ...result, value: defaultValue, errorCode: result.errorCode ?? 'FLAG_NOT_FOUND' };
-    }
-    const flagType = flag.type ?? 'boolean';
-    const mismatch = (message: string): FlagDetails<T> => ({
-      flagId,
-      value: defaultValue,
-      reason: 'ERROR',
-      version: flag.version,
-      flagType,
-      errorCode: 'TYPE_MISMATCH',
-      errorMessage: message,
-    });
-    if (flagType !== FLAG_TYPE_OF[kind]) return mismatch(`flag "${flagId}" is a ${flagType} flag; a ${kind} was requested`);
-    if (result.value === undefined) {
-      return {
-        flagId,
-        value: defaultValue,
-        reason: 'ERROR',
-        version: flag.version,
-        flagType,
-        errorCode: 'GENERAL',
-        errorMessage: `flag "${flagId}" serves variant "${result.variant}", which has no value`,
-      };
-    }
-    if (kind !== 'object' && typeof result.value !== kind) {
-      return mismatch(`flag "${flagId}" variant "${result.variant}" holds a ${typeof result.value}; a ${kind} was requested`);
-    }
-    if (result.variant !== undefined) {
-      this.reporter?.recordEvaluation(flagId, result.variant, this.now());
-      this.reporter?.schedule(ctx);
-    }
-    return { ...result, value: result.value as T, flagType };
+    return (await this.forRequest(ctx, context)).resolve(flagId, kind, defaultValue);
   }
 
   /**
@@ -223,10 +210,12 @@ export class FlagClient {
    * (or `isFailure` says its result is a failure), report the failure with the variant and a short
    * error sample, and answer with the fallback instead. The new handler's error never reaches the
    * caller. A success of the new handler is counted too (the error-rate rule needs both). Reports
-   * are batched and flushed through `ctx.waitUntil`.
+   * are batched and flushed through `ctx.waitUntil`. `flags` (from `forRequest`) saves the bundle
+   * look-up when the request already has them.
    */
-  async withFallback<T>(ctx: WaitUntil, flagId: string, context: FlagContext, handlers: FallbackHandlers<T>): Promise<T> {
-    const evaluation = await this.evaluate(flagId, context);
+  async withFallback<T>(ctx: WaitUntil, flagId: string, context: FlagContext | RequestFlags, handlers: FallbackHandlers<T>): Promise<T> {
+    const flags = context instanceof RequestFlags ? context : await this.forRequest(ctx, context);
+    const evaluation = flags.evaluate(flagId);
     if (evaluation.value === true) {
       let failure: unknown;
       try {
@@ -255,30 +244,6 @@ export class FlagClient {
     ctx?.waitUntil(flushing);
     return flushing;
   }
-
-  private evaluateIn(bundle: FlagBundle | null, flagId: string, context: FlagContext): FlagEvaluation {
-    if (!bundle) {
-      return { flagId, value: undefined, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY', errorMessage: 'no flag bundle has been loaded: every flag is off' };
-    }
-    try {
-      const result = evaluateFlag(bundle.flags[flagId], toEvaluationContext(context), {
-        environment: this.environment,
-        segments: bundle.segments,
-        bucketCache: this.buckets,
-        now: this.now(),
-      });
-      const answer: FlagEvaluation = { flagId, value: result.value, reason: result.reason };
-      if (result.variant !== undefined) answer.variant = result.variant;
-      if (result.version !== undefined) answer.version = result.version;
-      if (result.errorCode) {
-        answer.errorCode = result.errorCode;
-        answer.errorMessage = `flag "${flagId}" was not found`;
-      }
-      return answer;
-    } catch (error) {
-      return { flagId, value: undefined, reason: 'ERROR', errorCode: 'GENERAL', errorMessage: errorSample(error, 200) };
-    }
-  }
 }
 
 /** The context evaluation sees: attributes flattened, `userId` standing in for `targetingKey`. */
@@ -287,11 +252,6 @@ export function toEvaluationContext(context: FlagContext): EvaluationContext {
   const result: EvaluationContext = attrs ? { ...attrs, ...top } : { ...top };
   if (result.targetingKey === undefined && typeof context.userId === 'string') result.targetingKey = context.userId;
   return result;
-}
-
-function liveFlag(bundle: FlagBundle | null, flagId: string): FlagSnapshot | undefined {
-  const flag = bundle?.flags[flagId];
-  return flag && !flag.archived ? flag : undefined;
 }
 
 function safeVerdict<T>(isFailure: (result: T) => boolean | string, result: T): false | true | string {

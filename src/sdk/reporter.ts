@@ -16,7 +16,9 @@
  * bounded (flags, variants and counts per entry); what does not fit is dropped and counted in
  * `stats.dropped`, never silently.
  */
+import { REPORT_LIMITS, USAGE_LIMITS } from '../flags/model';
 import type { Usage } from '../flags/reports';
+import { sleep, systemClock, type Clock } from './clock';
 
 /** What the reporter sends in one `report` call (the coordinator's `reportSchema`). */
 export interface ReportBody {
@@ -52,10 +54,12 @@ export interface ReporterOptions {
   callTimeoutMs?: number;
   /** Distinct flag+variant report entries, and distinct flags with usage, held at most (default 1,000 each). */
   maxPendingEntries?: number;
-  /** Longest error sample sent with a report (default 200 characters). */
+  /** Longest error sample sent with a report (default 200 characters; at most the coordinator's 1,000). */
   errorSampleLength?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** Time and timers of the flush rounds and call timeouts (tests pass a fake one); `now` above wins for the time. */
+  clock?: Clock;
   /** Called when counts are dropped or refused, or a call fails; default logs once in a while. */
   onProblem?: (problem: ReporterProblem) => void;
 }
@@ -102,11 +106,11 @@ interface Batch {
   usage: PendingUsage[];
 }
 
-/** Limits of one call, from the coordinator's schemas. */
-const MAX_FAILURES_PER_CALL = 100_000;
-const MAX_SUCCESSES_PER_CALL = 1_000_000;
-const MAX_USAGE_PER_VARIANT = 100_000_000;
-const MAX_VARIANTS_PER_USAGE = 50;
+/** Limits of one call, shared with the coordinator's schemas. */
+const MAX_FAILURES_PER_CALL = REPORT_LIMITS.maxFailures;
+const MAX_SUCCESSES_PER_CALL = REPORT_LIMITS.maxSuccesses;
+const MAX_USAGE_PER_VARIANT = USAGE_LIMITS.maxPerVariant;
+const MAX_VARIANTS_PER_USAGE = USAGE_LIMITS.maxVariants;
 /** Counts one entry may hold while its calls keep failing. */
 const MAX_PENDING_FAILURES = 10 * MAX_FAILURES_PER_CALL;
 const MAX_PENDING_SUCCESSES = 10 * MAX_SUCCESSES_PER_CALL;
@@ -116,6 +120,8 @@ const MAX_BACKOFF_MS = 10_000;
 
 export class BatchReporter {
   readonly stats: ReporterStats = { reportCalls: 0, usageCalls: 0, failedCalls: 0, requeued: 0, rejected: 0, dropped: 0, flushes: 0 };
+  /** Evaluation counts of the synchronous path (`RequestFlags`), moved into `usage` when a batch is taken. */
+  readonly counters = new UsageCounters();
   private readonly reports = new Map<string, PendingReport>();
   private readonly usage = new Map<string, PendingUsage>();
   private readonly flushIntervalMs: number;
@@ -125,6 +131,7 @@ export class BatchReporter {
   private readonly maxEntries: number;
   private readonly errorSampleLength: number;
   private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly onProblem: (problem: ReporterProblem) => void;
 
   private inFlight: Promise<void> | null = null;
@@ -146,8 +153,9 @@ export class BatchReporter {
     this.maxFlushMs = options.maxFlushMs ?? 20_000;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.maxEntries = options.maxPendingEntries ?? 1_000;
-    this.errorSampleLength = options.errorSampleLength ?? 200;
-    this.now = options.now ?? Date.now;
+    this.errorSampleLength = Math.min(options.errorSampleLength ?? 200, REPORT_LIMITS.maxErrorSampleLength);
+    this.clock = options.clock ?? systemClock;
+    this.now = options.now ?? this.clock.now;
     this.onProblem = options.onProblem ?? throttledLog();
   }
 
@@ -172,26 +180,17 @@ export class BatchReporter {
 
   /** One evaluation that served `variant` (exposures and last-use time). */
   recordEvaluation(flagId: string, variant: string, at: number = this.now()): void {
-    let entry = this.usage.get(flagId);
-    if (!entry) {
-      if (this.usage.size >= this.maxEntries) return this.drop(flagId, 1, 'usage queue full');
-      entry = { flagId, variants: new Map(), lastAt: 0 };
-      this.usage.set(flagId, entry);
-    }
-    const count = entry.variants.get(variant);
-    if (count === undefined && entry.variants.size >= MAX_VARIANTS_PER_USAGE) return this.drop(flagId, 1, 'too many variants');
-    if ((count ?? 0) >= MAX_USAGE_PER_VARIANT) return this.drop(flagId, 1, 'usage count at its bound');
-    entry.variants.set(variant, (count ?? 0) + 1);
-    if (at > entry.lastAt) entry.lastAt = at;
+    this.addUsage(flagId, variant, 1, at, '');
   }
 
   /** Whether anything waits to be sent. */
   get hasPending(): boolean {
-    return this.reports.size > 0 || this.usage.size > 0;
+    return this.reports.size > 0 || this.usage.size > 0 || this.counters.dirty;
   }
 
   /** A copy of what waits to be sent (for tests and diagnostics). */
   pending(): { reports: (ReportBody & { flagId: string })[]; usage: Record<string, Usage> } {
+    this.harvestCounters();
     return {
       reports: [...this.reports.values()].map((r) => ({ flagId: r.flagId, ...toBody(r) })),
       usage: Object.fromEntries([...this.usage.values()].map((u) => [u.flagId, toUsage(u)])),
@@ -239,6 +238,8 @@ export class BatchReporter {
   }
 
   private async drain(generation: number): Promise<void> {
+    // Let the synchronous rest of the request that scheduled this flush record its counts first.
+    await undefined;
     const started = this.now();
     while (this.hasPending && generation === this.generation) {
       // Wait for this round's slot; an urgent failure arriving meanwhile shortens a quiet wait.
@@ -247,7 +248,7 @@ export class BatchReporter {
         const due = this.dueAt();
         if (now >= due) break;
         if (now - started + Math.min(WAIT_TICK_MS, due - now) > this.maxFlushMs) return; // next request picks it up
-        await sleep(Math.min(WAIT_TICK_MS, due - now));
+        await sleep(this.clock, Math.min(WAIT_TICK_MS, due - now));
         if (!this.hasPending) return;
       }
       const batch = this.take();
@@ -274,6 +275,7 @@ export class BatchReporter {
 
   /** Moves everything pending into a batch (within the per-call limits; the excess stays queued). */
   private take(): Batch {
+    this.harvestCounters();
     const batch: Batch = { reports: [], usage: [...this.usage.values()] };
     this.usage.clear();
     for (const [key, entry] of this.reports) {
@@ -314,12 +316,12 @@ export class BatchReporter {
   }
 
   private async call(flagId: string, send: () => Promise<unknown>): Promise<'ok' | 'rejected' | 'failed'> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: unknown;
     try {
       const answer = await Promise.race([
         send(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${this.callTimeoutMs} ms`)), this.callTimeoutMs);
+          timer = this.clock.setTimeout(() => reject(new Error(`no answer within ${this.callTimeoutMs} ms`)), this.callTimeoutMs);
         }),
       ]);
       if (isRefusal(answer)) {
@@ -333,7 +335,7 @@ export class BatchReporter {
       this.onProblem({ kind: 'call_failed', flagId, detail: errorSample(error, 200) });
       return 'failed';
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) this.clock.clearTimeout(timer);
     }
   }
 
@@ -352,23 +354,38 @@ export class BatchReporter {
 
   private requeueUsage(usage: PendingUsage): void {
     for (const [variant, count] of usage.variants) {
-      let entry = this.usage.get(usage.flagId);
-      if (!entry) {
-        if (this.usage.size >= this.maxEntries) return this.drop(usage.flagId, count, 'usage queue full on retry');
-        entry = { flagId: usage.flagId, variants: new Map(), lastAt: 0 };
-        this.usage.set(usage.flagId, entry);
-      }
-      const current = entry.variants.get(variant) ?? 0;
-      if (current === 0 && !entry.variants.has(variant) && entry.variants.size >= MAX_VARIANTS_PER_USAGE) {
-        this.drop(usage.flagId, count, 'too many variants on retry');
-        continue;
-      }
-      const kept = Math.min(count, MAX_USAGE_PER_VARIANT - current);
-      entry.variants.set(variant, current + kept);
-      this.stats.requeued += kept;
-      if (kept < count) this.drop(usage.flagId, count - kept, 'usage count at its bound on retry');
-      if (usage.lastAt > entry.lastAt) entry.lastAt = usage.lastAt;
+      this.stats.requeued += this.addUsage(usage.flagId, variant, count, usage.lastAt, ' on retry');
     }
+  }
+
+  /** Moves the synchronous path's counters into the usage queue. */
+  private harvestCounters(): void {
+    if (this.counters.dirty) this.counters.harvest((flagId, variant, count, at) => this.addUsage(flagId, variant, count, at, ''));
+  }
+
+  /** Adds `count` evaluations of a variant to the usage queue, within its bounds; returns how many fit. */
+  private addUsage(flagId: string, variant: string, count: number, at: number, when: string): number {
+    let entry = this.usage.get(flagId);
+    if (!entry) {
+      if (this.usage.size >= this.maxEntries) {
+        this.drop(flagId, count, `usage queue full${when}`);
+        return 0;
+      }
+      entry = { flagId, variants: new Map(), lastAt: 0 };
+      this.usage.set(flagId, entry);
+    }
+    const current = entry.variants.get(variant);
+    if (current === undefined && entry.variants.size >= MAX_VARIANTS_PER_USAGE) {
+      this.drop(flagId, count, `too many variants${when}`);
+      return 0;
+    }
+    const kept = Math.min(count, MAX_USAGE_PER_VARIANT - (current ?? 0));
+    if (kept > 0) {
+      entry.variants.set(variant, (current ?? 0) + kept);
+      if (at > entry.lastAt) entry.lastAt = at;
+    }
+    if (kept < count) this.drop(flagId, count - kept, `usage count at its bound${when}`);
+    return kept;
   }
 
   private reportEntry(flagId: string, variant: string | undefined): PendingReport | undefined {
@@ -419,8 +436,44 @@ export function errorSample(error: unknown, maxLength: number): string {
   return text.length > maxLength ? `${text.slice(0, Math.max(0, maxLength - 1))}…` : text;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Evaluation counts as flat arrays, one slot per flag and variant, so that a synchronous check
+ * records its exposure with two array writes; the reporter moves them into its usage queue when it
+ * takes a batch. Slots are assigned when a flag is compiled and kept for the isolate's life.
+ */
+export class UsageCounters {
+  readonly counts: number[] = [];
+  readonly lastAt: number[] = [];
+  /** Set by the first check of a request; cleared when the counts are harvested. */
+  dirty = false;
+  private readonly keys: { flagId: string; variant: string }[] = [];
+  private readonly slots = new Map<string, number>();
+
+  /** The slot counting evaluations of `variant` of `flagId`. */
+  slot(flagId: string, variant: string): number {
+    const key = `${flagId}\u0000${variant}`;
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = this.keys.length;
+      this.keys.push({ flagId, variant });
+      this.counts.push(0);
+      this.lastAt.push(0);
+      this.slots.set(key, slot);
+    }
+    return slot;
+  }
+
+  /** Hands every non-zero count to `take` and resets it. */
+  harvest(take: (flagId: string, variant: string, count: number, lastAt: number) => void): void {
+    this.dirty = false;
+    const { counts, lastAt, keys } = this;
+    for (let i = 0; i < counts.length; i++) {
+      const count = counts[i]!;
+      if (count === 0) continue;
+      counts[i] = 0;
+      take(keys[i]!.flagId, keys[i]!.variant, count, lastAt[i]!);
+    }
+  }
 }
 
 /** Logs problems at most once per 10 s per kind, so a failing coordinator cannot flood the logs. */
