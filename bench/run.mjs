@@ -194,6 +194,26 @@ function summarise(results) {
       target('1. SDK ≥ 50× the article per request', hp.ratio_vs_article.sdk >= 50, `${hp.ratio_vs_article.sdk}× (new users), ${hp.ratio_vs_article.sdk_returning}× (returning)`),
     );
     row('speed-up per request, returning users', `${fmt(hp.ratio_vs_article.sdk_returning, 1)}×`, '1×', '', '');
+    const sp = hp.sync_path_us;
+    if (sp) {
+      row('sync path (forRequest + 10 checks): µs per request, new user', fmt(sp.new_user_request, 1), '', '', '');
+      row('sync path: µs per request, returning user', fmt(sp.returning_user_request, 1), '', '', '');
+      row('hashing floor: 10 SHA-256 bucket hashes (µs), same run', fmt(sp.hash_floor_10_digests, 1), '', '', '');
+      row(
+        'sync path, new user ÷ hashing floor',
+        `${fmt(sp.new_user_over_floor, 2)}×`,
+        '',
+        '≤ 1.2×',
+        target('14. new user\'s 10-flag request ≤ 1.2× the hashing floor', sp.new_user_over_floor <= 1.2, `${sp.new_user_over_floor}×`),
+      );
+      row(
+        'sync path: µs per cached check',
+        fmt(sp.cached_check, 3),
+        '',
+        '≤ 0.3',
+        target('14. a cached check ≤ 0.3 µs', sp.cached_check <= 0.3, `${sp.cached_check} µs`),
+      );
+    }
     row('one SHA-256 (µs): @noble/hashes sync vs WebCrypto', fmt(hp.sha256_us.noble_sync, 2), fmt(hp.sha256_us.webcrypto_async, 2), '', '');
     row('same answers (flag × user checks)', hp.answers_agree, hp.answers_agree, '', '');
   }

@@ -55,9 +55,10 @@ export class FlagCoordinatorProvider implements Provider {
     return this.resolve(flagKey, 'object', defaultValue, context);
   }
 
+  /** OpenFeature asks one flag at a time: one bundle look-up, then the synchronous compiled check. */
   private async resolve<T>(flagKey: string, kind: ValueKind, defaultValue: T, context: EvaluationContext): Promise<ResolutionDetails<T>> {
-    const details = await this.client.resolve(flagKey, kind, defaultValue, fromOpenFeature(context));
-    return toResolution(details);
+    const flags = await this.client.forRequest(undefined, fromOpenFeature(context));
+    return toResolution(flags.resolve(flagKey, kind, defaultValue));
   }
 }
 

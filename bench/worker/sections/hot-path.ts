@@ -3,9 +3,16 @@
  * isolate, local evaluation) against the article's FeatureFlagService (a KV read and a WebCrypto
  * SHA-256 per check): same flags, same users, same runtime, timed batches interleaved so any load
  * from outside the benchmark falls on both alike.
+ *
+ * The SDK is measured on both of its paths: the async per-check methods (`await isEnabled(id,
+ * context, ctx)` ten times) and the synchronous per-request path (`await forRequest(ctx, context)`
+ * once, then ten `isEnabled(id)`), against the hashing floor of the same run: the ten SHA-256
+ * bucket hashes a new user's request would need at least (`bucketHash`, the function the SDK uses).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { bucketHash } from '../../../src/flags/bucket';
 import { FlagClient } from '../../../src/sdk/client';
+import type { RequestFlags } from '../../../src/sdk/request-flags';
 import { FeatureFlagService } from '../baseline/article';
 import {
   benchEnv,
@@ -74,6 +81,34 @@ export async function hotPath(ctx: ExecutionContext) {
     refreshing.cache.invalidate();
     return request(refreshing, USERS);
   };
+  // The synchronous path: one await per request, then checks that do not await. A new user is a
+  // user id never seen before (no bucket cached); returning users cycle through 100.
+  const syncRequest = async (fresh: boolean) => {
+    const i = next++;
+    const userId = fresh ? `new-user-${i}` : RETURNING[i % RETURNING.length]!;
+    const flags = await sdk.forRequest(requestCtx(), { userId, tenantId: tenantOf(i) });
+    let on = 0;
+    for (const id of FLAG_IDS) if (flags.isEnabled(id)) on++;
+    return on;
+  };
+  const syncNewRequest = () => syncRequest(true);
+  const syncReturningRequest = () => syncRequest(false);
+  // Checks alone: one request's flags per returning user, each flag checked CHECK_ROUNDS times.
+  const CHECK_ROUNDS = 200;
+  const returningFlags: RequestFlags[] = [];
+  const cachedChecks = async () => {
+    let on = 0;
+    for (const flags of returningFlags) for (let r = 0; r < CHECK_ROUNDS; r++) for (const id of FLAG_IDS) if (flags.isEnabled(id)) on++;
+    return on;
+  };
+  // The floor: ten SHA-256 bucket hashes for a user never seen before.
+  const floorRequest = async () => {
+    const userId = `new-user-${next++}`;
+    let sum = 0;
+    for (const id of FLAG_IDS) sum += bucketHash(id, userId);
+    return sum;
+  };
+
   const articleRequest = async () => {
     const i = next++;
     const context = { userId: USERS[i % USERS.length]!, tenantId: tenantOf(i) };
@@ -121,6 +156,11 @@ export async function hotPath(ctx: ExecutionContext) {
   };
 
   // Warm up every path (JIT, KV, the bundle cache), then size the batches.
+  for (const userId of RETURNING) returningFlags.push(await sdk.forRequest(requestCtx(), { userId, tenantId: tenantOf(userId.length) }));
+  await timeBatch(3, cachedChecks);
+  await timeBatch(300, syncNewRequest);
+  await timeBatch(300, syncReturningRequest);
+  await timeBatch(300, floorRequest);
   await timeBatch(300, sdkRequest);
   await timeBatch(30, sdkRefreshRequest);
   await timeBatch(30, articleRequest);
@@ -129,9 +169,15 @@ export async function hotPath(ctx: ExecutionContext) {
     sdk_returning: await sizeFor(sdkReturningRequest, 500),
     sdk_refresh: await sizeFor(sdkRefreshRequest, 50),
     article: await sizeFor(articleRequest, 20),
+    sync_new: await sizeFor(syncNewRequest, 500),
+    sync_returning: await sizeFor(syncReturningRequest, 500),
+    floor: await sizeFor(floorRequest, 500),
+    cached_checks: await sizeFor(cachedChecks, 2),
   };
 
   const ms = { sdk: [] as number[], sdk_returning: [] as number[], sdk_refresh: [] as number[], article: [] as number[] };
+  const sync = { new_user_request: [] as number[], returning_request: [] as number[], hash_floor: [] as number[], cached_check: [] as number[] };
+  const checksPerRun = RETURNING.length * CHECK_ROUNDS * FLAG_IDS.length;
   let cachedRequests = 0;
   let cachedReads = 0;
   const cached = async (count: number, run: () => Promise<unknown>) => {
@@ -147,6 +193,11 @@ export async function hotPath(ctx: ExecutionContext) {
     ms.article.push(await timeBatch(n.article, articleRequest));
     ms.sdk_returning.push(await cached(n.sdk_returning, sdkReturningRequest));
     if (s % 2 === 0) ms.sdk_refresh.push(await timeBatch(n.sdk_refresh, sdkRefreshRequest));
+    // The floor right next to the new-user requests it bounds, so both see the same load.
+    sync.hash_floor.push(await timeBatch(n.floor, floorRequest));
+    sync.new_user_request.push(await timeBatch(n.sync_new, syncNewRequest));
+    sync.returning_request.push(await timeBatch(n.sync_returning, syncReturningRequest));
+    sync.cached_check.push((await timeBatch(n.cached_checks, cachedChecks)) / checksPerRun);
   }
   const sampleSeconds = (performance.now() - sampleStart) / 1000;
   ctx.waitUntil(sdk.flush());
@@ -183,6 +234,9 @@ export async function hotPath(ctx: ExecutionContext) {
   }
   await ioBoundary();
 
+  const syncMs = Object.fromEntries(Object.entries(sync).map(([name, values]) => [name, median(values)])) as Record<keyof typeof sync, number>;
+  // Ratios per sample (each sample's floor and request ran back to back), then their median and range.
+  const newOverFloor = sync.new_user_request.map((value, i) => value / sync.hash_floor[i]!);
   const perRequestMs = Object.fromEntries(Object.entries(ms).map(([name, values]) => [name, median(values)])) as Record<keyof typeof ms, number>;
   const evalsPerSecond = (msPerRequest: number) => Math.round((FLAG_IDS.length * 1000) / msPerRequest);
   const us = (value: number) => round(value * 1000, 1);
@@ -219,6 +273,22 @@ export async function hotPath(ctx: ExecutionContext) {
       sdk_requests: cachedRequests,
       sdk_over_seconds: round(sampleSeconds, 1),
       article: FLAG_IDS.length,
+    },
+    sync_path_us: {
+      cached_check: round(syncMs.cached_check * 1000, 3),
+      cached_check_spread: { min: round(Math.min(...sync.cached_check) * 1000, 3), max: round(Math.max(...sync.cached_check) * 1000, 3) },
+      ten_cached_checks: round(syncMs.cached_check * 1000 * FLAG_IDS.length, 2),
+      new_user_request: us(syncMs.new_user_request),
+      returning_user_request: us(syncMs.returning_request),
+      hash_floor_10_digests: us(syncMs.hash_floor),
+      spread: Object.fromEntries(
+        Object.entries(sync)
+          .filter(([name]) => name !== 'cached_check')
+          .map(([name, values]) => [name, { min: us(Math.min(...values)), max: us(Math.max(...values)) }]),
+      ),
+      new_user_over_floor: round(median(newOverFloor), 2),
+      new_user_over_floor_spread: { min: round(Math.min(...newOverFloor), 2), max: round(Math.max(...newOverFloor), 2) },
+      async_new_user_over_sync: round(perRequestMs.sdk / syncMs.new_user_request, 1),
     },
     sdk_reporter: sdk.reporter?.stats,
     sha256_us: Object.fromEntries(Object.entries(hashUs).map(([name, values]) => [name, round(median(values), 2)])),
