@@ -83,7 +83,7 @@ export interface FlagClientOptions {
   loadTimeoutMs?: number;
   /** Clock for the cache and the `now` attribute; tests replace it. */
   now?: () => number;
-  /** Time and timers of the bundle cache's waits (tests pass a fake one); `now` above wins for the time. */
+  /** Time and timers of the bundle cache's and the reporter's waits (tests pass a fake one); `now` above wins for the cache's time. */
   clock?: Clock;
 }
 
@@ -122,7 +122,7 @@ export class FlagClient {
     const ttlMs = Number.isFinite(ttlSeconds) && ttlSeconds >= 0 ? ttlSeconds * 1000 : DEFAULT_TTL_SECONDS * 1000;
     this.cache = new BundleCache(source, ttlMs, this.now, { loadTimeoutMs: options.loadTimeoutMs, clock: options.clock });
     this.buckets = new BucketHashCache(options.bucketCacheSize ?? 10_000);
-    this.reporter = options.reporter ? new BatchReporter(options.reporter, options.reporting) : null;
+    this.reporter = options.reporter ? new BatchReporter(options.reporter, { clock: options.clock, ...options.reporting }) : null;
     this.compiled = new CompiledFlags(this.environment, this.buckets, this.reporter?.counters ?? null);
   }
 
