@@ -16,6 +16,8 @@ export {
   type FlagEvaluation,
   type ValueKind,
 } from './client';
+export { RequestFlags } from './request-flags';
+export type { Clock } from './clock';
 export {
   BatchReporter,
   errorSample,

@@ -39,8 +39,8 @@ export function flagsFor(env: ChatbotEnv): FlagClient {
   });
 }
 
-/** The chat endpoint. `flags` is injectable for tests; a real Worker uses the isolate's client. */
-export async function handleChat(request: Request, env: ChatbotEnv, ctx: ExecutionContext, flags: FlagClient = flagsFor(env)): Promise<Response> {
+/** The chat endpoint. `client` is injectable for tests; a real Worker uses the isolate's client. */
+export async function handleChat(request: Request, env: ChatbotEnv, ctx: ExecutionContext, client: FlagClient = flagsFor(env)): Promise<Response> {
   const url = new URL(request.url);
   const userId = url.searchParams.get('user') ?? request.headers.get('X-User-Id') ?? 'anonymous';
   const tenantId = url.searchParams.get('tenant') ?? request.headers.get('X-Tenant-Id') ?? undefined;
@@ -48,7 +48,9 @@ export async function handleChat(request: Request, env: ChatbotEnv, ctx: Executi
   const failNew = url.searchParams.get('fail') === '1' || request.headers.get('X-Fail-New-Chatbot') === '1';
 
   const context = tenantId === undefined ? { userId } : { userId, tenantId };
-  return flags.withFallback(ctx, NEW_CHATBOT_FLAG, context, {
+  // One await per request; every check after it is synchronous (`flags.isEnabled(id)`, …).
+  const flags = await client.forRequest(ctx, context);
+  return client.withFallback(ctx, NEW_CHATBOT_FLAG, flags, {
     enabled: (evaluation) => newChatbotHandler(userId, message, failNew, evaluation),
     fallback: (evaluation) => legacyChatbotHandler(userId, message, evaluation),
   });
