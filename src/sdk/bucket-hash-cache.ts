@@ -88,10 +88,11 @@ export class BucketShard implements BucketCache {
   }
 
   set(key: string, bucket: number): void {
-    if (this.owner.capacity === 0 || this.current.has(key)) return;
+    if (this.owner.capacity === 0) return;
     this.owner.makeRoom();
+    const size = this.current.size;
     this.current.set(key, bucket);
-    this.owner.added();
+    if (this.current.size > size) this.owner.added();
   }
 
   /** @internal */

@@ -81,6 +81,11 @@ export class BundleCache {
     this.clock = options.clock ?? systemClock;
   }
 
+  /** The bundle in memory when no read is due (within the time-to-live); `undefined` when one is. */
+  fresh(): FlagBundle | null | undefined {
+    return this.now() - this.fetchedAt < this.ttlMs ? this.bundle : undefined;
+  }
+
   /** The current bundle, refreshed when older than the time-to-live. */
   get(): Promise<FlagBundle | null> {
     const now = this.now();

@@ -141,8 +141,22 @@ export class FlagClient {
    * every check synchronously (`isEnabled(id)`, `getBooleanValue(id, default)`, `evaluate(id)`, …).
    * Pass the request's `ctx` so the evaluation counts reach the coordinator through `waitUntil`.
    */
-  async forRequest(ctx: WaitUntil | undefined, context: FlagContext = {}): Promise<RequestFlags> {
-    const bundle = await this.cache.get();
+  forRequest(ctx: WaitUntil | undefined, context: FlagContext = {}): Promise<RequestFlags> {
+    // Within the cache period the bundle is at hand: no read and no promise chain to wait on.
+    const fresh = this.cache.fresh();
+    if (fresh !== undefined) return this.settled(() => this.requestFlags(fresh, context, ctx));
+    return this.cache.get().then((bundle) => this.requestFlags(bundle, context, ctx));
+  }
+
+  private settled(build: () => RequestFlags): Promise<RequestFlags> {
+    try {
+      return Promise.resolve(build());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private requestFlags(bundle: FlagBundle | null, context: FlagContext, ctx: WaitUntil | undefined): RequestFlags {
     if (bundle !== this.compiledFrom) {
       this.compiledFrom = bundle;
       this.compiled.use(bundle ? bundleLookup(bundle) : null);
