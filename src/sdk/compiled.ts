@@ -10,9 +10,10 @@
  * test/sdk/compiled.test.ts compares the two over random flags and contexts.
  *
  * `CompiledFlags` holds the evaluators of one client and decides when one is stale: per flag,
- * when the flag's snapshot version changes (or the flag leaves), not whenever a bundle is read. A
- * per-flag change channel can therefore replace one snapshot (`useSnapshot`) and the next check
- * of that flag sees it, and snapshots loaded per shard on demand fit behind `SnapshotLookup`.
+ * when the flag's snapshot version changes (or the flag leaves), not whenever a bundle is read.
+ * Snapshots come through `SnapshotLookup` alone, so a later per-flag change channel (handing `use`
+ * a lookup that differs in one flag) or snapshots loaded per shard on demand need no change here:
+ * the next check of a changed flag compiles its new version.
  */
 import { basisPointBucket, bucketHash } from '../flags/bucket';
 import { conditionsMatch, type ConditionOptions, type SegmentLookup } from '../flags/conditions';
