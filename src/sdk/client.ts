@@ -117,7 +117,8 @@ export class FlagClient {
     if (!source) throw new TypeError('FlagClient needs a KV namespace (`kv`) or a snapshot `source`');
     if (typeof options.environment !== 'string') throw new TypeError('FlagClient needs the deployment `environment`');
     this.environment = options.environment;
-    this.now = options.now ?? options.clock?.now ?? Date.now;
+    const clock = options.clock;
+    this.now = options.now ?? (clock ? () => clock.now() : Date.now);
     const ttlSeconds = options.cacheTtlSeconds ?? DEFAULT_TTL_SECONDS;
     const ttlMs = Number.isFinite(ttlSeconds) && ttlSeconds >= 0 ? ttlSeconds * 1000 : DEFAULT_TTL_SECONDS * 1000;
     this.cache = new BundleCache(source, ttlMs, this.now, { loadTimeoutMs: options.loadTimeoutMs, clock: options.clock });

@@ -154,8 +154,8 @@ export class BatchReporter {
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.maxEntries = options.maxPendingEntries ?? 1_000;
     this.errorSampleLength = Math.min(options.errorSampleLength ?? 200, REPORT_LIMITS.maxErrorSampleLength);
-    this.clock = options.clock ?? systemClock;
-    this.now = options.now ?? this.clock.now;
+    const clock = (this.clock = options.clock ?? systemClock);
+    this.now = options.now ?? (() => clock.now());
     this.onProblem = options.onProblem ?? throttledLog();
   }
 
