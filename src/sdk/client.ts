@@ -2,7 +2,8 @@
  * FlagClient: feature flags for application Workers.
  *
  * Reads the coordinator's KV bundle (`flags:bundle`, every flag and segment in one value) at most
- * once per isolate per cache period, evaluates locally with the coordinator's own `evaluate`, and
+ * once per isolate per cache period, evaluates locally with exactly the answers of the coordinator's
+ * `evaluate` (src/flags/evaluate.ts), and
  * reports outcomes and evaluation counts to the coordinator in batches through `ctx.waitUntil`.
  *
  *   const client = getFlagClient({ kv: env.FLAGS_KV, environment: env.ENVIRONMENT, reporter: env.FLAG_COORDINATOR });
