@@ -172,7 +172,8 @@ export class FlagClient {
    * A request checking several flags is cheaper with `forRequest`.
    */
   async evaluate(flagId: string, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagEvaluation> {
-    return (await this.forRequest(ctx, context)).evaluate(flagId);
+    // A copy: callers of the async methods always got an object of their own.
+    return { ...(await this.forRequest(ctx, context)).evaluate(flagId) };
   }
 
   /** The article's `isEnabled`: true only when the flag evaluates to `true`. */
@@ -218,7 +219,7 @@ export class FlagClient {
    * `PROVIDER_NOT_READY` when no bundle was ever loaded, `GENERAL`).
    */
   async resolve<T>(flagId: string, kind: ValueKind, defaultValue: T, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagDetails<T>> {
-    return (await this.forRequest(ctx, context)).resolve(flagId, kind, defaultValue);
+    return { ...(await this.forRequest(ctx, context)).resolve(flagId, kind, defaultValue) };
   }
 
   /**
@@ -231,7 +232,7 @@ export class FlagClient {
    */
   async withFallback<T>(ctx: WaitUntil, flagId: string, context: FlagContext | RequestFlags, handlers: FallbackHandlers<T>): Promise<T> {
     const flags = context instanceof RequestFlags ? context : await this.forRequest(ctx, context);
-    const evaluation = flags.evaluate(flagId);
+    const evaluation = { ...flags.evaluate(flagId) }; // the handlers' own copy
     if (evaluation.value === true) {
       let failure: unknown;
       try {

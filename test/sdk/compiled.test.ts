@@ -215,6 +215,28 @@ describe('compiled flags', () => {
     }
   });
 
+  it('hand the async methods\' callers objects of their own; the synchronous path shares frozen ones', async () => {
+    const client = new FlagClient({ source: new FakeSource(bundleOf([snapshot({ id: 'on' })])), environment: 'production' });
+    const mine = await client.evaluate('on', { userId: 'u' });
+    (mine as { value: unknown }).value = 'changed';
+    expect((await client.evaluate('on', { userId: 'u' })).value).toBe(true);
+    const details = await client.getBooleanDetails('on', false, { userId: 'u' });
+    details.value = false;
+    expect(await client.getBooleanValue('on', false, { userId: 'u' })).toBe(true);
+    let handed: unknown;
+    await client.withFallback({ waitUntil: () => undefined }, 'on', { userId: 'u' }, {
+      enabled: (evaluation) => {
+        (evaluation as { value: unknown }).value = 'mutated by a handler';
+        handed = evaluation;
+      },
+      fallback: () => undefined,
+    });
+    expect(handed).toMatchObject({ value: 'mutated by a handler' });
+    const flags = await client.forRequest(undefined, { userId: 'u' });
+    expect(flags.evaluate('on').value).toBe(true);
+    expect(Object.isFrozen(flags.evaluate('on'))).toBe(true);
+  });
+
   it('answer PROVIDER_NOT_READY while no bundle was ever loaded', async () => {
     const client = new FlagClient({ source: new FakeSource(null), environment: 'production' });
     const flags = await client.forRequest(undefined, { userId: 'u' });
