@@ -3,7 +3,7 @@
  * SEED_DEMO_FLAGS = "true", through the same flag objects as any admin change (actor `seed`).
  */
 import type { Env } from './env';
-import type { CreateFlagInput } from './flags/changes';
+import type { CreateFlagInput } from './flags/schema';
 import { createFlagSchema } from './flags/schema';
 import { catalogStub, flagStub } from './routes/context';
 

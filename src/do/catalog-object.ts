@@ -10,7 +10,8 @@ import { DurableObject } from 'cloudflare:workers';
 import { catalogMigrations } from '../../migrations/catalog';
 import { historyPage, type HistoryPage } from '../flags/history';
 import { fail, invalid, ok, versionMismatch, type Failure, type Result } from '../flags/result';
-import { KV_KEYS, type FlagBundle, type FlagSnapshot, type Segment } from '../flags/schema';
+import { KV_KEYS } from '../flags/model';
+import type { FlagBundle, FlagSnapshot, Segment } from '../flags/schema';
 import {
   archivedSegment,
   newSegment,

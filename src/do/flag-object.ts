@@ -16,11 +16,11 @@ import {
   patched,
   reverted,
   withRollout,
-  type CreateFlagInput,
   type FlagAction,
 } from '../flags/changes';
 import { historyPage, type HistoryPage } from '../flags/history';
 import { eventFor } from '../flags/notifications';
+import type { PlanCommand, PlanDefinition } from '../flags/plan/body';
 import {
   afterOutsideChange,
   controlPlan,
@@ -30,12 +30,11 @@ import {
   scheduledStep,
   setPlan,
   type PlanChange,
-  type PlanCommand,
-  type PlanDefinition,
-} from '../flags/plan';
+} from '../flags/plan/transitions';
 import type { Report, ReportOutcome, Usage } from '../flags/reports';
 import { fail, ok, versionMismatch, type Result } from '../flags/result';
-import { KV_KEYS, toSnapshot, type FlagConfig, type FlagPatch } from '../flags/schema';
+import { KV_KEYS } from '../flags/model';
+import { toSnapshot, type CreateFlagInput, type FlagConfig, type FlagPatch } from '../flags/schema';
 import { flagStatus, summarise, type FlagStatus } from '../flags/status';
 import { breachedRule, bucketSizeMs, bucketStart, errorRate, incidentFacts, windowFloor } from '../flags/window';
 import type { Env } from '../env';

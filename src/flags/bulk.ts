@@ -4,7 +4,7 @@
  * reason), and each gets its own result: one flag failing never stops or undoes the others.
  */
 import { z } from 'zod';
-import { idSchema, LIMITS, patchFlagSchema, type FlagPatch } from './schema';
+import { flagFields, idSchema, LIMITS, type FlagPatch } from './schema';
 import type { ErrorCode } from './result';
 
 export const BULK_MAX_IDS = 500;
@@ -25,7 +25,7 @@ export const bulkSchema = z
           seen.add(id);
         });
       }),
-    owner: patchFlagSchema.shape.owner,
+    owner: flagFields.owner.removeDefault().optional(),
     reason: z.string().max(LIMITS.reasonLength).optional(),
   })
   .strict()

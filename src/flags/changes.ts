@@ -2,12 +2,9 @@
  * Pure state transitions of a flag. Each returns the next configuration (version + 1) or a
  * failure; the flag object stores the result, its history entry and its side effects together.
  */
-import { z } from 'zod';
-import { createFlagSchema, type FlagConfig, type FlagPatch } from './schema';
+import { EDITABLE_FIELDS, type CreateFlagInput, type FlagConfig, type FlagPatch } from './schema';
 import { invalid, ok, toFieldIssues, type Result } from './result';
 import { validateFlagConfig } from './validate';
-
-export type CreateFlagInput = z.infer<typeof createFlagSchema>;
 
 /** Names of the actions recorded in the history. */
 export type FlagAction =
@@ -25,28 +22,6 @@ export type FlagAction =
   | 'plan_resume'
   | 'plan_rollback'
   | 'plan_abort';
-
-/** The fields an admin controls: what a revert restores and what a history entry compares. */
-const EDITABLE_FIELDS = [
-  'enabled',
-  'rollout_percentage',
-  'allowed_users',
-  'allowed_tenants',
-  'environments',
-  'metadata',
-  'description',
-  'owner',
-  'permanent',
-  'auto_kill',
-  'type',
-  'variants',
-  'on_variant',
-  'off_variant',
-  'split',
-  'bucket_by',
-  'rules',
-  'client_side',
-] as const satisfies readonly (keyof FlagConfig)[];
 
 export function newFlag(input: CreateFlagInput, nowIso: string): Result<FlagConfig> {
   const { reason: _reason, ...fields } = input;

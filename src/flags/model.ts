@@ -1,8 +1,10 @@
 /**
  * The flag model as application Workers see it, without validation code: KV key names and the
  * shapes of what the coordinator publishes. The SDK imports runtime values from here and from the
- * evaluation modules only, never from `schema.ts`, which builds zod schemas when it loads.
+ * evaluation modules only, never from `schema.ts`, which builds zod schemas when it loads. The
+ * shapes are derived there from the one definition of a flag's fields; only their types come here.
  */
+export type { FlagBundle, FlagSnapshot, FlagType } from './schema';
 
 export const KV_KEYS = {
   /** Every flag and segment in one value: the hot path's only read. Written by the catalog alone. */

@@ -4,42 +4,10 @@
  * schemas, and every field has a bound so a single flag can never grow without limit.
  */
 import { z } from 'zod';
-import type { RolloutPlan } from './plan';
+import type { RolloutPlan } from './plan/body';
+import { boundedList, idSchema, jsonBytes, LIMITS, percentageSchema, reasonSchema, shortString } from './primitives';
 
-export const LIMITS = {
-  idLength: 64,
-  listItems: 1_000,
-  listItemLength: 256,
-  environments: 20,
-  metadataBytes: 8_192,
-  descriptionLength: 1_000,
-  ownerLength: 128,
-  reasonLength: 500,
-  variants: 50,
-  variantKeyLength: 64,
-  variantValueBytes: 16_384,
-  rules: 100,
-  conditionsPerRule: 20,
-  valuesPerCondition: 500,
-  attributeLength: 128,
-} as const;
-
-/** A flag or segment id: 1–64 of letters, digits, `-`, `_`, `.`, starting with a letter or digit. */
-export const idSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, "-", "_" or ".", starting with a letter or digit');
-
-const shortString = (max: number) => z.string().min(1).max(max);
-const boundedList = (max: number, item: number) => z.array(shortString(item)).max(max);
-
-/** Percentages accept up to two decimals (basis points); anything finer is refused, not rounded. */
-export const percentageSchema = z
-  .number()
-  .min(0)
-  .max(100)
-  .refine((p) => Math.abs(Math.round(p * 100) - p * 100) < 1e-6, 'at most two decimal places');
-
-const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value) ?? '').length;
+export { idSchema, LIMITS, percentageSchema } from './primitives';
 
 export const metadataSchema = z
   .record(z.string().max(LIMITS.attributeLength), z.unknown())
@@ -146,101 +114,109 @@ const variantValueSchema = z
 
 // ---------- the flag ----------
 
-/** Fields an admin may set. Each is optional here; `flagConfigSchema` supplies defaults. */
-const editableShape = {
-  enabled: z.boolean(),
-  rollout_percentage: percentageSchema,
-  allowed_users: boundedList(LIMITS.listItems, LIMITS.listItemLength),
-  allowed_tenants: boundedList(LIMITS.listItems, LIMITS.listItemLength),
-  environments: boundedList(LIMITS.environments, 64),
-  metadata: metadataSchema,
-  description: z.string().max(LIMITS.descriptionLength),
-  owner: z.string().max(LIMITS.ownerLength),
+/**
+ * THE definition of a flag's editable fields, as `POST /admin/flags` takes them: `.default(...)`
+ * for a field every flag has, `.optional()` for one it may lack (PATCH clears it with `null`).
+ * The create and patch bodies, `FlagConfig`, the fields a revert restores and a history entry
+ * compares, and the KV snapshot all derive from this object, `ADDED_LATER` and `SNAPSHOT_RULES`.
+ */
+export const flagFields = {
+  enabled: z.boolean().default(false),
+  rollout_percentage: percentageSchema.default(0),
+  allowed_users: boundedList(LIMITS.listItems, LIMITS.listItemLength).default([]),
+  allowed_tenants: boundedList(LIMITS.listItems, LIMITS.listItemLength).default([]),
+  environments: boundedList(LIMITS.environments, 64).optional(),
+  metadata: metadataSchema.default({}),
+  description: z.string().max(LIMITS.descriptionLength).default(''),
+  owner: z.string().max(LIMITS.ownerLength).default(''),
   /** A flag meant to stay (an ops kill switch, say): never reported stale. */
-  permanent: z.boolean(),
-  auto_kill: autoKillSchema,
-  type: flagTypeSchema,
-  variants: z.record(variantKeySchema, variantValueSchema).refine((v) => Object.keys(v).length <= LIMITS.variants, `at most ${LIMITS.variants} variants`),
-  on_variant: variantKeySchema,
-  off_variant: variantKeySchema,
-  split: splitSchema,
-  bucket_by: shortString(LIMITS.attributeLength),
-  rules: z.array(ruleSchema).max(LIMITS.rules),
+  permanent: z.boolean().optional(),
+  auto_kill: autoKillSchema.default(DEFAULT_AUTO_KILL),
+  type: flagTypeSchema.default('boolean'),
+  variants: z
+    .record(variantKeySchema, variantValueSchema)
+    .refine((v) => Object.keys(v).length <= LIMITS.variants, `at most ${LIMITS.variants} variants`)
+    .optional(),
+  on_variant: variantKeySchema.optional(),
+  off_variant: variantKeySchema.optional(),
+  split: splitSchema.optional(),
+  bucket_by: shortString(LIMITS.attributeLength).optional(),
+  rules: z.array(ruleSchema).max(LIMITS.rules).default([]),
   /** Evaluable with a public client key (browsers, mobile apps); see src/http/client-keys.ts. */
-  client_side: z.boolean(),
+  client_side: z.boolean().default(false),
 };
 
-/** Body of `POST /admin/flags`. */
+/**
+ * Fields with a default that flags stored before the field existed lack (read as the default):
+ * optional in `FlagConfig`. Every field added later with a default goes here.
+ */
+const ADDED_LATER = ['client_side'] as const satisfies readonly (keyof typeof flagFields)[];
+
+/**
+ * How a field reaches the KV snapshot when not as it is: `withheld` (descriptive and operational
+ * fields stay in the coordinator) or `if_true` (published only when true, so the bundle stays small).
+ */
+const SNAPSHOT_RULES = {
+  description: 'withheld',
+  owner: 'withheld',
+  permanent: 'withheld',
+  auto_kill: 'withheld',
+  client_side: 'if_true',
+} as const satisfies Partial<Record<keyof typeof flagFields, 'withheld' | 'if_true'>>;
+
+/** A PATCH body takes each field as its create schema does, made optional, except these. */
+const patchOverrides = { auto_kill: autoKillPatchSchema };
+
+type FieldShape = typeof flagFields;
+type Fields = z.output<z.ZodObject<FieldShape>>;
+/** The editable fields as stored. */
+export type FlagFields = Omit<Fields, (typeof ADDED_LATER)[number]> & Partial<Pick<Fields, (typeof ADDED_LATER)[number]>>;
+type ClearableField = { [K in keyof FieldShape]: FieldShape[K] extends z.ZodOptional ? K : never }[keyof FieldShape];
+type OverriddenField = keyof typeof patchOverrides;
+
+/** The fields an admin controls, in definition order: what a revert restores and a history entry compares. */
+export const EDITABLE_FIELDS = Object.keys(flagFields) as (keyof FlagFields)[];
+
 /** `stale` names the stale-flag report (`GET /admin/flags/stale`), so no flag may take it. */
 const flagIdSchema = idSchema.refine((id) => id !== 'stale', 'is reserved for the stale-flag report');
 
-export const createFlagSchema = z
-  .object({
-    id: flagIdSchema,
-    enabled: editableShape.enabled.default(false),
-    rollout_percentage: editableShape.rollout_percentage.default(0),
-    allowed_users: editableShape.allowed_users.default([]),
-    allowed_tenants: editableShape.allowed_tenants.default([]),
-    environments: editableShape.environments.optional(),
-    metadata: editableShape.metadata.default({}),
-    description: editableShape.description.default(''),
-    owner: editableShape.owner.default(''),
-    permanent: editableShape.permanent.optional(),
-    auto_kill: editableShape.auto_kill.default(DEFAULT_AUTO_KILL),
-    type: editableShape.type.default('boolean'),
-    variants: editableShape.variants.optional(),
-    on_variant: editableShape.on_variant.optional(),
-    off_variant: editableShape.off_variant.optional(),
-    split: editableShape.split.optional(),
-    bucket_by: editableShape.bucket_by.optional(),
-    rules: editableShape.rules.default([]),
-    client_side: editableShape.client_side.default(false),
-    reason: z.string().max(LIMITS.reasonLength).optional(),
-  })
-  .strict();
+/** Body of `POST /admin/flags`. */
+export const createFlagSchema = z.object({ id: flagIdSchema, ...flagFields, reason: reasonSchema.optional() }).strict();
+export type CreateFlagInput = z.infer<typeof createFlagSchema>;
 
 /** Body of `PATCH /admin/flags/:id`: any editable field; `null` clears an optional one. */
+export type FlagPatch = { [K in Exclude<keyof FlagFields, ClearableField | OverriddenField>]?: FlagFields[K] } & {
+  [K in ClearableField]?: FlagFields[K] | null;
+} & { [K in OverriddenField]?: z.output<(typeof patchOverrides)[K]> } & { reason?: string | undefined };
+
+const patchShape = Object.fromEntries(
+  Object.entries(flagFields).map(([key, schema]) => {
+    const override = (patchOverrides as Record<string, z.ZodType>)[key];
+    if (override) return [key, override.optional()];
+    return [key, schema instanceof z.ZodOptional ? z.nullable(schema.unwrap()).optional() : schema.removeDefault().optional()];
+  }),
+);
+
 export const patchFlagSchema = z
-  .object({
-    enabled: editableShape.enabled.optional(),
-    rollout_percentage: editableShape.rollout_percentage.optional(),
-    allowed_users: editableShape.allowed_users.optional(),
-    allowed_tenants: editableShape.allowed_tenants.optional(),
-    environments: editableShape.environments.nullable().optional(),
-    metadata: editableShape.metadata.optional(),
-    description: editableShape.description.optional(),
-    owner: editableShape.owner.optional(),
-    permanent: editableShape.permanent.nullable().optional(),
-    auto_kill: autoKillPatchSchema.optional(),
-    type: editableShape.type.optional(),
-    variants: editableShape.variants.nullable().optional(),
-    on_variant: editableShape.on_variant.nullable().optional(),
-    off_variant: editableShape.off_variant.nullable().optional(),
-    split: editableShape.split.nullable().optional(),
-    bucket_by: editableShape.bucket_by.nullable().optional(),
-    rules: editableShape.rules.optional(),
-    client_side: editableShape.client_side.optional(),
-    reason: z.string().max(LIMITS.reasonLength).optional(),
-  })
+  .object({ ...patchShape, reason: reasonSchema.optional() })
   .strict()
-  .refine((p) => Object.keys(p).some((k) => k !== 'reason'), { message: 'at least one field to change' });
-export type FlagPatch = z.infer<typeof patchFlagSchema>;
+  .refine((p) => Object.keys(p).some((k) => k !== 'reason'), { message: 'at least one field to change' }) as unknown as z.ZodType<FlagPatch>;
 
 /** `POST /admin/flags/:id/rollout`: the article's body; `flagId`, when sent, must match the path. */
 export const rolloutSchema = z
   .object({
     percentage: percentageSchema,
     flagId: idSchema.optional(),
-    reason: z.string().max(LIMITS.reasonLength).optional(),
+    reason: reasonSchema.optional(),
   })
   .strict();
 
 export const killSchema = z
-  .object({ reason: z.string().max(LIMITS.reasonLength).optional(), flagId: idSchema.optional() })
+  .object({ reason: reasonSchema.optional(), flagId: idSchema.optional() })
   .strict();
 
 export const revertSchema = z
-  .object({ version: z.number().int().min(1), reason: z.string().max(LIMITS.reasonLength).optional() })
+  .object({ version: z.number().int().min(1), reason: reasonSchema.optional() })
   .strict();
 
 export const historyQuerySchema = z
@@ -251,83 +227,35 @@ export const historyQuerySchema = z
   .strict();
 
 /** The stored configuration of a flag. `version` grows by one with every accepted change. */
-export interface FlagConfig {
+export interface FlagConfig extends FlagFields {
   id: string;
   version: number;
-  enabled: boolean;
-  rollout_percentage: number;
-  allowed_users: string[];
-  allowed_tenants: string[];
-  environments?: string[];
-  metadata: Record<string, unknown>;
-  description: string;
-  owner: string;
-  permanent?: boolean;
-  auto_kill: AutoKillPolicy;
-  type: FlagType;
-  variants?: Record<string, unknown>;
-  on_variant?: string;
-  off_variant?: string;
-  split?: Split;
-  bucket_by?: string;
-  rules: Rule[];
-  /** Served to client keys (absent on flags created before the field existed: false). */
-  client_side?: boolean;
   /** The rollout plan and where it stands (set through `/admin/flags/:id/plan`; never in KV). */
   plan?: RolloutPlan;
+  /** Present while the flag is off because a kill (manual or automatic) turned it off, not an edit. */
+  killed_by_switch?: true;
+  /** What the newest automatic kill saw (its rule, counts, version and time); kept after a re-enable. */
+  last_incident?: Record<string, unknown>;
   archived: boolean;
   created_at: string;
   updated_at: string;
 }
 
-/**
- * What application Workers read from KV: the fields evaluation needs, plus `version`.
- * Descriptive and operational fields (owner, description, auto-kill policy) stay in the object.
- */
-export type FlagSnapshot = Pick<
-  FlagConfig,
-  | 'id'
-  | 'version'
-  | 'enabled'
-  | 'rollout_percentage'
-  | 'allowed_users'
-  | 'allowed_tenants'
-  | 'environments'
-  | 'metadata'
-  | 'type'
-  | 'variants'
-  | 'on_variant'
-  | 'off_variant'
-  | 'split'
-  | 'bucket_by'
-  | 'rules'
-  | 'client_side'
-  | 'archived'
-  | 'updated_at'
->;
+type WithheldField = { [K in keyof typeof SNAPSHOT_RULES]: (typeof SNAPSHOT_RULES)[K] extends 'withheld' ? K : never }[keyof typeof SNAPSHOT_RULES];
+type SnapshotField = Exclude<keyof FlagFields, WithheldField>;
+const snapshotRule = (key: string): 'withheld' | 'if_true' | undefined => (SNAPSHOT_RULES as Record<string, 'withheld' | 'if_true'>)[key];
+const SNAPSHOT_FIELDS = EDITABLE_FIELDS.filter((key): key is SnapshotField => snapshotRule(key) !== 'withheld');
+
+/** What application Workers read from KV: the fields evaluation needs, plus `version`. */
+export type FlagSnapshot = Pick<FlagConfig, 'id' | 'version' | SnapshotField | 'archived' | 'updated_at'>;
 
 export function toSnapshot(flag: FlagConfig): FlagSnapshot {
-  const snapshot: FlagSnapshot = {
-    id: flag.id,
-    version: flag.version,
-    enabled: flag.enabled,
-    rollout_percentage: flag.rollout_percentage,
-    allowed_users: flag.allowed_users,
-    allowed_tenants: flag.allowed_tenants,
-    metadata: flag.metadata,
-    type: flag.type,
-    rules: flag.rules,
-    archived: flag.archived,
-    updated_at: flag.updated_at,
-  };
-  if (flag.environments) snapshot.environments = flag.environments;
-  if (flag.variants) snapshot.variants = flag.variants;
-  if (flag.on_variant) snapshot.on_variant = flag.on_variant;
-  if (flag.off_variant) snapshot.off_variant = flag.off_variant;
-  if (flag.split) snapshot.split = flag.split;
-  if (flag.bucket_by) snapshot.bucket_by = flag.bucket_by;
-  if (flag.client_side) snapshot.client_side = true;
-  return snapshot;
+  const snapshot: Record<string, unknown> = { id: flag.id, version: flag.version };
+  for (const key of SNAPSHOT_FIELDS) {
+    const value = flag[key];
+    if (value !== undefined && (snapshotRule(key) !== 'if_true' || value === true)) snapshot[key] = value;
+  }
+  return { ...snapshot, archived: flag.archived, updated_at: flag.updated_at } as FlagSnapshot;
 }
 
 // ---------- segments ----------
@@ -355,4 +283,3 @@ export interface FlagBundle {
   segments: Record<string, Pick<Segment, 'id' | 'version' | 'conditions'>>;
 }
 
-export { KV_KEYS } from './model';

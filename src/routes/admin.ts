@@ -3,7 +3,7 @@ import { Router, type IRequest } from 'itty-router';
 import { z } from 'zod';
 import { BULK_CONCURRENCY, bulkOperation, bulkSchema, mapConcurrent, type BulkResult } from '../flags/bulk';
 import { listQuerySchema } from '../flags/list-query';
-import { planCommandSchema, planControlSchema, setPlanSchema } from '../flags/plan';
+import { planCommandSchema, planControlSchema, setPlanSchema } from '../flags/plan/body';
 import { DEFAULT_STALE_DAYS } from '../flags/stale';
 import {
   createFlagSchema,

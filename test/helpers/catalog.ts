@@ -2,8 +2,8 @@
 import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import type { CatalogObject } from '../../src/do/catalog-object';
-import { newFlag, type CreateFlagInput } from '../../src/flags/changes';
-import { createFlagSchema, toSnapshot } from '../../src/flags/schema';
+import { newFlag } from '../../src/flags/changes';
+import { createFlagSchema, toSnapshot, type CreateFlagInput } from '../../src/flags/schema';
 import { summarise } from '../../src/flags/status';
 
 export const catalogStub = () => env.CATALOG.get(env.CATALOG.idFromName('catalog'));

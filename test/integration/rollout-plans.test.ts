@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { api, createFlag, kvSnapshot, kvVersion, TOKENS, waitFor } from '../helpers/api';
 import { TestClock, useClock } from '../helpers/clock';
 import { installReceiver } from '../helpers/receiver';
-import { templateStages } from '../../src/flags/plan';
+import { templateStages } from '../../src/flags/plan/body';
 import { KV_WRITE_INTERVAL_MS } from '../../src/do/timing';
 
 const DAY = 86_400_000;
