@@ -8,38 +8,19 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { flagMigrations } from '../../migrations/flag';
-import {
-  archived,
-  changedFields,
-  killed,
-  newFlag,
-  patched,
-  reverted,
-  withRollout,
-  type FlagAction,
-} from '../flags/changes';
-import { historyPage, type HistoryPage } from '../flags/history';
-import { eventFor } from '../flags/notifications';
+import { historyPage, type HistoryEntry, type HistoryPage } from '../flags/history';
 import type { PlanCommand, PlanDefinition } from '../flags/plan/body';
-import {
-  afterOutsideChange,
-  controlPlan,
-  healthReaction,
-  nextPlanCheck,
-  PLAN_ACTOR,
-  scheduledStep,
-  setPlan,
-  type PlanChange,
-} from '../flags/plan/transitions';
+import { nextPlanCheck, PLAN_ACTOR } from '../flags/plan/transitions';
+import { AUTO_KILL_ACTOR, decide, type ChangeContext, type Command, type Decision, type Effect } from '../flags/pipeline';
 import type { Report, ReportOutcome, Usage } from '../flags/reports';
 import { fail, ok, versionMismatch, type Result } from '../flags/result';
 import { KV_KEYS } from '../flags/model';
 import { toSnapshot, type CreateFlagInput, type FlagConfig, type FlagPatch } from '../flags/schema';
 import { flagStatus, summarise, type FlagStatus } from '../flags/status';
-import { breachedRule, bucketSizeMs, bucketStart, errorRate, incidentFacts, windowFloor } from '../flags/window';
+import { bucketSizeMs, bucketStart, errorRate, windowFloor } from '../flags/window';
 import type { Env } from '../env';
 import { CATALOG_NAME, type CatalogEntry } from './catalog-object';
-import { FlagStore, type HistoryEntry, type OutboxRow } from './flag-store';
+import { FlagStore, type OutboxRow } from './flag-store';
 import { applyMigrations } from './migrations';
 import { deliverSlack, deliverWebhook } from './notify';
 import { KV_WRITE_INTERVAL_MS, systemClock, type Clock } from './timing';
@@ -69,13 +50,10 @@ export interface FlagHealth {
   pending_side_effects: { kind: string; count: number; attempts: number }[];
 }
 
-interface Change {
-  action: FlagAction;
-  before: FlagConfig | null;
-  after: FlagConfig;
+/** Who asks for a change, and why. */
+interface Who {
   actor: string;
   reason?: string | undefined;
-  details?: Record<string, unknown>;
 }
 
 export class FlagObject extends DurableObject<Env> {
@@ -96,19 +74,7 @@ export class FlagObject extends DurableObject<Env> {
   // ------------------------------------------------------------------ admin operations
 
   create(input: CreateFlagInput, actor: string): Promise<Result<FlagView>> {
-    return this.settled(this.createNow(input, actor));
-  }
-
-  private createNow(input: CreateFlagInput, actor: string): Result<FlagConfig> {
-    const existing = this.store.config();
-    if (existing) {
-      const state = existing.archived ? 'an archived flag' : 'a flag';
-      return fail(409, 'flag_exists', `${state} with id "${input.id}" already exists`);
-    }
-    const created = newFlag(input, this.isoNow());
-    if (!created.ok) return created;
-    this.commit({ action: 'create', before: null, after: created.value, actor, reason: input.reason });
-    return created;
+    return this.answer(this.change(input.id, { kind: 'create', input }, { actor, reason: input.reason }));
   }
 
   get(flagId: string): Result<FlagView> {
@@ -117,100 +83,34 @@ export class FlagObject extends DurableObject<Env> {
   }
 
   patch(flagId: string, patch: FlagPatch, actor: string, ifMatch?: number): Promise<Result<FlagView>> {
-    return this.settled(this.patchNow(flagId, patch, actor, ifMatch));
-  }
-
-  private patchNow(flagId: string, patch: FlagPatch, actor: string, ifMatch?: number): Result<FlagConfig> {
-    const flag = this.loadForChange(flagId, ifMatch);
-    if (!flag.ok) return flag;
-    const next = patched(flag.value, patch, this.isoNow());
-    if (!next.ok) return next;
-    // A patch that changes nothing is answered with the flag as it is, not a new version.
-    if (changedFields(flag.value, next.value).length === 0) return flag;
-    const action: FlagAction = rolloutOnly(flag.value, next.value) ? 'rollout_update' : 'update';
-    return ok(this.commit({ action, before: flag.value, after: next.value, actor, reason: patch.reason }));
+    return this.answer(this.change(flagId, { kind: 'patch', patch }, { actor, reason: patch.reason, ifMatch }));
   }
 
   setRollout(flagId: string, percentage: number, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
-    return this.settled(this.setRolloutNow(flagId, percentage, actor, reason, ifMatch));
-  }
-
-  private setRolloutNow(flagId: string, percentage: number, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
-    const flag = this.loadForChange(flagId, ifMatch);
-    if (!flag.ok) return flag;
-    const next = withRollout(flag.value, percentage, this.isoNow());
-    return ok(this.commit({ action: 'rollout_update', before: flag.value, after: next, actor, reason }));
+    return this.answer(this.change(flagId, { kind: 'rollout', percentage }, { actor, reason, ifMatch }));
   }
 
   kill(flagId: string, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
-    return this.settled(this.killNow(flagId, actor, reason, ifMatch));
-  }
-
-  private killNow(flagId: string, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
-    const flag = this.loadForChange(flagId, ifMatch);
-    if (!flag.ok) return flag;
-    // Killing a killed flag changes nothing: no new version, no second notification.
-    if (!flag.value.enabled && flag.value.rollout_percentage === 0) return flag;
-    const next = killed(flag.value, this.isoNow());
-    return ok(this.commit({ action: 'kill', before: flag.value, after: next, actor, reason }));
+    return this.answer(this.change(flagId, { kind: 'kill' }, { actor, reason, ifMatch }));
   }
 
   archive(flagId: string, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
-    return this.settled(this.archiveNow(flagId, actor, reason, ifMatch));
-  }
-
-  private archiveNow(flagId: string, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
-    const flag = this.loadForChange(flagId, ifMatch);
-    if (!flag.ok) return flag;
-    const next = archived(flag.value, this.isoNow());
-    return ok(this.commit({ action: 'archive', before: flag.value, after: next, actor, reason }));
+    return this.answer(this.change(flagId, { kind: 'archive' }, { actor, reason, ifMatch }));
   }
 
   revert(flagId: string, version: number, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
-    return this.settled(this.revertNow(flagId, version, actor, reason, ifMatch));
+    const target = this.store.historyEntry(version)?.after ?? null;
+    return this.answer(this.change(flagId, { kind: 'revert', version, target }, { actor, reason, ifMatch }));
   }
-
-  private revertNow(flagId: string, version: number, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
-    const flag = this.loadForChange(flagId, ifMatch);
-    if (!flag.ok) return flag;
-    const target = this.store.historyEntry(version);
-    if (!target) return fail(404, 'not_found', `flag "${flagId}" has no version ${version}`, [{ path: 'version', message: 'no such version' }]);
-    const next = reverted(flag.value, target.after, this.isoNow());
-    if (!next.ok) return next;
-    return ok(
-      this.commit({
-        action: 'revert',
-        before: flag.value,
-        after: next.value,
-        actor,
-        reason: reason ?? `revert to version ${version}`,
-        details: { reverted_to: version },
-      }),
-    );
-  }
-
-  // ------------------------------------------------------------------ rollout plan
 
   /** `PUT /admin/flags/:id/plan`: stores a draft plan (refused while one is running or paused). */
   setPlan(flagId: string, definition: PlanDefinition, actor: string, ifMatch?: number): Promise<Result<FlagView>> {
-    return this.settled(this.setPlanNow(flagId, definition, actor, ifMatch));
-  }
-
-  private setPlanNow(flagId: string, definition: PlanDefinition, actor: string, ifMatch?: number): Result<FlagConfig> {
-    const flag = this.loadForChange(flagId, ifMatch);
-    if (!flag.ok) return flag;
-    return this.commitPlan(flag.value, setPlan(flag.value, definition, this.clock.now(), actor), actor);
+    return this.answer(this.change(flagId, { kind: 'plan_set', definition }, { actor, ifMatch }));
   }
 
   /** `POST /admin/flags/:id/plan/<command>`: start, pause, resume, abort or advance now. */
   controlPlan(flagId: string, command: PlanCommand, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
-    return this.settled(this.controlPlanNow(flagId, command, actor, reason, ifMatch));
-  }
-
-  private controlPlanNow(flagId: string, command: PlanCommand, actor: string, reason?: string, ifMatch?: number): Result<FlagConfig> {
-    const flag = this.loadForChange(flagId, ifMatch);
-    if (!flag.ok) return flag;
-    return this.commitPlan(flag.value, controlPlan(flag.value, command, this.clock.now(), actor, reason), actor);
+    return this.answer(this.change(flagId, { kind: 'plan_control', command }, { actor, reason, ifMatch }));
   }
 
   history(flagId: string, limit: number, before?: number): Result<HistoryPage<HistoryEntry>> {
@@ -231,32 +131,17 @@ export class FlagObject extends DurableObject<Env> {
     if (!loaded.ok) return loaded;
     const flag = loaded.value;
     const now = this.clock.now();
-    const policy = flag.auto_kill;
-    let outcome!: ReportOutcome;
-    let changed = false;
-    this.ctx.storage.transactionSync(() => {
-      this.store.addToBucket(bucketStart(now, policy.window_seconds), report.variant ?? '', report.failures, report.successes);
-      const counts = this.store.windowCounts(windowFloor(now, policy.window_seconds));
-      const rule = flag.enabled ? breachedRule(policy, counts) : null;
-      outcome = { enabled: flag.enabled, version: flag.version, ...counts, tripped: false };
-      if (!rule) {
-        // A running rollout plan reacts to an unhealthy window at once (pause, roll back or kill).
-        const reaction = healthReaction(flag, counts, now);
-        if (!reaction) return;
-        this.writePlanChange(flag, reaction, PLAN_ACTOR);
-        changed = true;
-        outcome = { enabled: reaction.after.enabled, version: reaction.after.version, ...counts, tripped: !reaction.after.enabled };
-        return;
-      }
-      const details = incidentFacts(rule, policy, counts, report);
-      const after = killed(flag, new Date(now).toISOString());
-      this.writeChange({ action: 'auto_kill', before: flag, after, actor: 'auto-kill', reason: `policy breached: ${rule}`, details });
-      this.store.setState('last_incident', { ...details, version: after.version, at: after.updated_at });
-      outcome = { enabled: false, version: after.version, ...counts, tripped: true };
+    const window = flag.auto_kill.window_seconds;
+    const { counts, decided } = this.ctx.storage.transactionSync(() => {
+      this.store.addToBucket(bucketStart(now, window), report.variant ?? '', report.failures, report.successes);
+      const counts = this.store.windowCounts(windowFloor(now, window));
+      return { counts, decided: this.decideAndStore(flag, { kind: 'health', counts, report }, { actor: AUTO_KILL_ACTOR, now }) };
     });
-    if (outcome.tripped || changed) this.afterChange();
+    const after = decided.ok ? decided.value?.after : undefined;
+    if (after) this.afterChange();
     else this.ensureAlarm();
-    return ok(outcome);
+    const shown = after ?? flag;
+    return ok({ enabled: shown.enabled, version: shown.version, ...counts, tripped: after !== undefined && !after.enabled });
   }
 
   /** Evaluation counts per variant from SDK flushes and OFREP, for exposures and stale-flag detection. */
@@ -299,7 +184,7 @@ export class FlagObject extends DurableObject<Env> {
       by_variant: byVariant,
       buckets: this.store.windowBuckets(floor).map((b) => ({ ...b, start: new Date(b.start).toISOString() })),
       exposures: Object.fromEntries(exposures.map((e) => [e.variant, { count: e.count, last_at: new Date(e.last_at).toISOString() }])),
-      last_incident: this.store.getState<Record<string, unknown>>('last_incident') ?? null,
+      last_incident: flag.last_incident ?? null,
       last_evaluated_at: lastEvaluated ? new Date(lastEvaluated).toISOString() : null,
       pending_side_effects: this.store.pendingOutbox(),
     });
@@ -325,9 +210,10 @@ export class FlagObject extends DurableObject<Env> {
     const now = this.clock.now();
     const due = nextPlanCheck(flag);
     if (due === null || due > now) return;
-    const counts = this.store.windowCounts(windowFloor(now, flag.auto_kill.window_seconds));
-    const change = scheduledStep(flag, flag.auto_kill, counts, now);
-    if (change) this.ctx.storage.transactionSync(() => this.writePlanChange(flag, change, PLAN_ACTOR));
+    this.ctx.storage.transactionSync(() => {
+      const counts = this.store.windowCounts(windowFloor(now, flag.auto_kill.window_seconds));
+      this.decideAndStore(flag, { kind: 'plan_tick', counts }, { actor: PLAN_ACTOR, now });
+    });
   }
 
   /** Sends the newest snapshot to KV and the catalog; single-flight, so KV versions only grow. */
@@ -421,69 +307,55 @@ export class FlagObject extends DurableObject<Env> {
     return versionMismatch('flag', flag, ifMatch) ?? ok(flag);
   }
 
-  /** Stores one change and starts its side effects; returns the configuration as stored. */
-  private commit(change: Change): FlagConfig {
-    const stored = this.ctx.storage.transactionSync(() => this.writeChange(change));
-    this.afterChange();
-    return stored;
-  }
-
-  private commitPlan(before: FlagConfig, change: Result<PlanChange>, actor: string): Result<FlagConfig> {
-    if (!change.ok) return change;
-    const stored = this.ctx.storage.transactionSync(() => this.writePlanChange(before, change.value, actor));
-    this.afterChange();
-    return ok(stored);
-  }
-
-  private writePlanChange(before: FlagConfig, { action, after, reason, details }: PlanChange, actor: string): FlagConfig {
-    const stored = this.writeChange({ action, before, after, actor, reason, details });
-    if (action === 'auto_kill') this.store.setState('last_incident', { ...details, version: stored.version, at: stored.updated_at });
-    return stored;
-  }
-
   /**
-   * Config, history and outbox rows of one change. Call inside a transaction. A change made
-   * outside the rollout plan also carries the plan's reaction to it (a kill aborts the plan, a
-   * manual percentage pauses it); returns the configuration as stored.
+   * The one path of an admin change: load, check `If-Match`, decide, store, start the publish.
+   * Returns the configuration as stored (the current one when the command changes nothing).
    */
-  private writeChange(change: Change): FlagConfig {
-    const { action, before, actor } = change;
+  private change(flagId: string, command: Command, { actor, reason, ifMatch }: Who & { ifMatch?: number | undefined }): Result<FlagConfig> {
+    const loaded: Result<FlagConfig | null> = command.kind === 'create' ? ok(this.store.config()) : this.loadForChange(flagId, ifMatch);
+    if (!loaded.ok) return loaded;
+    const current = loaded.value;
     const now = this.clock.now();
-    const outside = action.startsWith('plan_') ? { after: change.after } : afterOutsideChange(before, change.after, actor, now);
-    const after = outside.after;
-    const planChanged = JSON.stringify(before?.plan) !== JSON.stringify(after.plan);
-    const details = outside.note ? { ...change.details, plan: outside.note } : change.details;
-    const reason = change.reason;
+    const decided = this.ctx.storage.transactionSync(() => this.decideAndStore(current, command, { actor, reason, now }));
+    if (!decided.ok) return decided;
+    if (!decided.value) return ok(current!);
+    this.afterChange();
+    return ok(decided.value.after);
+  }
+
+  /** Decides a command and stores the decision: config, history and effects. Call inside a transaction. */
+  private decideAndStore(flag: FlagConfig | null, command: Command, context: ChangeContext): Result<Decision | null> {
+    const decided = decide(flag, command, context);
+    if (!decided.ok || !decided.value) return decided;
+    const { after, history, effects } = decided.value;
     this.store.saveConfig(after);
-    this.store.appendHistory({
-      version: after.version,
-      action,
-      actor,
-      reason: reason ?? null,
-      before,
-      after,
-      details: { changed: [...changedFields(before, after), ...(planChanged ? ['plan'] : [])], ...details },
-      created_at: after.updated_at,
-    });
-    if (before && !before.enabled && after.enabled) {
-      // Re-enabled: the window restarts now, so the failures of the last incident cannot kill it again.
-      this.store.clearWindow();
+    this.store.appendHistory(history);
+    for (const effect of effects) this.queue(effect, after.version, context.now);
+    return decided;
+  }
+
+  /** Turns one effect of a stored change into its outbox rows (or does it, when it is local). */
+  private queue(effect: Effect, version: number, now: number): void {
+    switch (effect.kind) {
+      case 'publish':
+        this.store.enqueue('catalog', version, null, now);
+        this.store.enqueue('kv', version, null, now);
+        return;
+      case 'notify':
+        if (this.env.SLACK_WEBHOOK_URL) this.store.enqueue('slack', version, effect.event, now);
+        if (this.env.WEBHOOK_URL) this.store.enqueue('webhook', version, effect.event, now);
+        return;
+      case 'reset_window':
+        this.store.clearWindow();
+        return;
     }
-    if (!after.enabled && (action === 'kill' || action === 'auto_kill')) this.store.setState('killed_by_switch', true);
-    if (after.enabled) this.store.setState('killed_by_switch', false);
-    this.store.enqueue('catalog', after.version, null, now);
-    this.store.enqueue('kv', after.version, null, now);
-    const event = eventFor(action, before, after, actor, reason ?? null, details);
-    if (event && this.env.SLACK_WEBHOOK_URL) this.store.enqueue('slack', after.version, event, now);
-    if (event && this.env.WEBHOOK_URL) this.store.enqueue('webhook', after.version, event, now);
-    return after;
   }
 
   /**
    * An admin change answers once its publish has reached the catalog (and KV, when its slot is
    * free), so the list read right after a change shows it; a slow publish is not waited for.
    */
-  private async settled(result: Result<FlagConfig>): Promise<Result<FlagView>> {
+  private async answer(result: Result<FlagConfig>): Promise<Result<FlagView>> {
     if (!result.ok) {
       // A 412 shows the flag as it now is, status included, so a client can redraw from it.
       const current = this.store.config();
@@ -495,7 +367,7 @@ export class FlagObject extends DurableObject<Env> {
 
   /** The flag as the admin API shows it: its config and its one-word status. */
   private view(flag: FlagConfig): FlagView {
-    return { ...flag, status: flagStatus(flag, this.store.getState<boolean>('killed_by_switch') ?? false) };
+    return { ...flag, status: flagStatus(flag) };
   }
 
   /** Starts draining the outbox without holding up the caller's response. */
@@ -524,22 +396,12 @@ export class FlagObject extends DurableObject<Env> {
   }
 
   private catalogEntry(flag: FlagConfig): CatalogEntry {
-    const killedBySwitch = this.store.getState<boolean>('killed_by_switch') ?? false;
-    return { summary: summarise(flag, killedBySwitch), snapshot: toSnapshot(flag) };
+    return { summary: summarise(flag), snapshot: toSnapshot(flag) };
   }
 
   private catalog() {
     return this.env.CATALOG.get(this.env.CATALOG.idFromName(CATALOG_NAME));
   }
-
-  private isoNow(): string {
-    return new Date(this.clock.now()).toISOString();
-  }
-}
-
-function rolloutOnly(before: FlagConfig, after: FlagConfig): boolean {
-  const changed = changedFields(before, after);
-  return changed.length === 1 && changed[0] === 'rollout_percentage';
 }
 
 function backoffMs(attempts: number): number {

@@ -4,19 +4,9 @@
  */
 import type { FlagConfig } from '../flags/schema';
 import type { FlagAction } from '../flags/changes';
+import type { HistoryEntry } from '../flags/history';
 import type { WindowCounts } from '../flags/window';
 import { StateTable } from './state-table';
-
-export interface HistoryEntry {
-  version: number;
-  action: FlagAction;
-  actor: string;
-  reason: string | null;
-  before: FlagConfig | null;
-  after: FlagConfig;
-  details: Record<string, unknown> | null;
-  created_at: string;
-}
 
 export type OutboxKind = 'kv' | 'catalog' | 'slack' | 'webhook';
 

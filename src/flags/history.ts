@@ -1,4 +1,20 @@
-/** Paging of a history read newest first: `next_before` is where the next page starts. */
+/** A flag's history entries, and paging of a history read newest first. */
+import type { FlagAction } from './changes';
+import type { FlagConfig } from './schema';
+
+/** One accepted change of a flag, keyed by the version it produced. */
+export interface HistoryEntry {
+  version: number;
+  action: FlagAction;
+  actor: string;
+  reason: string | null;
+  before: FlagConfig | null;
+  after: FlagConfig;
+  details: Record<string, unknown> | null;
+  created_at: string;
+}
+
+/** `next_before` is where the next page starts. */
 
 export interface HistoryPage<E extends { version: number }> {
   entries: E[];

@@ -22,20 +22,20 @@ export interface FlagSummary {
   updated_at: string;
 }
 
-/** `killedBySwitch`: the flag was turned off by a kill (manual or automatic), not by an edit. */
-export function flagStatus(flag: FlagConfig, killedBySwitch: boolean): FlagStatus {
-  if (!flag.enabled) return killedBySwitch ? 'killed' : 'off';
+/** `killed`: turned off by a kill (manual or automatic), not by an edit. */
+export function flagStatus(flag: FlagConfig): FlagStatus {
+  if (!flag.enabled) return flag.killed_by_switch ? 'killed' : 'off';
   if (flag.split || (flag.rollout_percentage > 0 && flag.rollout_percentage < 100)) return 'rolling-out';
   if (flag.rollout_percentage >= 100) return 'on';
   const hasAllowlist = flag.allowed_users.length > 0 || flag.allowed_tenants.length > 0 || flag.rules.length > 0;
   return hasAllowlist ? 'allowlist-only' : 'off';
 }
 
-export function summarise(flag: FlagConfig, killedBySwitch: boolean): FlagSummary {
+export function summarise(flag: FlagConfig): FlagSummary {
   const summary: FlagSummary = {
     id: flag.id,
     version: flag.version,
-    status: flagStatus(flag, killedBySwitch),
+    status: flagStatus(flag),
     enabled: flag.enabled,
     rollout_percentage: flag.rollout_percentage,
     description: flag.description,
