@@ -2,7 +2,8 @@
  * CatalogObject: the list of flags, and the only writer of the shared KV bundle.
  *
  * Flag objects push their newest summary and snapshot here (keeping the highest version), and
- * the catalog publishes every live flag as one KV value, `flags:bundle`, at most once per second.
+ * the catalog publishes every live flag as one KV value, `flags:bundle`, at most once per second,
+ * through the same outbox drainer as the flag objects (`outbox.ts`).
  * One instance serves the whole deployment: fine for thousands of flags (the bundle must stay
  * under KV's 25 MiB value limit and the catalog handles ~1,000 updates per second).
  */
@@ -28,7 +29,8 @@ import { FlagListStore } from './catalog-list';
 import { applyMigrations } from './migrations';
 import { SegmentStore, type SegmentHistoryEntry } from './segment-store';
 import { StateTable } from './state-table';
-import { KV_WRITE_INTERVAL_MS, systemClock, type Clock } from './timing';
+import { Outbox, type Channel } from './outbox';
+import { scheduleAlarm, systemClock, type Clock } from './timing';
 
 export const CATALOG_NAME = 'catalog';
 
@@ -41,16 +43,23 @@ type FlagRow = { id: string; version: number; summary: string; snapshot: string;
 
 export class CatalogObject extends DurableObject<Env> {
   clock: Clock = systemClock;
-  private publishing: Promise<void> | null = null;
   private readonly segments: SegmentStore;
   private readonly listing: FlagListStore;
   private readonly state: StateTable;
+  private readonly outbox: Outbox<'kv'>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.segments = new SegmentStore(ctx.storage.sql);
     this.listing = new FlagListStore(ctx.storage.sql);
     this.state = new StateTable(ctx.storage.sql);
+    const clock = { now: () => this.clock.now() };
+    const bundle: Channel = {
+      mode: 'latest',
+      spaced: true,
+      latest: () => ({ version: this.bundleVersion(), send: () => this.env.FLAGS_KV.put(KV_KEYS.bundle, JSON.stringify(this.bundle())) }),
+    };
+    this.outbox = new Outbox(ctx.storage.sql, this.state, clock, { kv: bundle }, () => this.ctx.waitUntil(this.scheduleAlarm()));
     void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, catalogMigrations);
     });
@@ -77,7 +86,7 @@ export class CatalogObject extends DurableObject<Env> {
         this.bumpBundle();
       }
     });
-    this.ctx.waitUntil(this.publish());
+    this.ctx.waitUntil(this.outbox.drain());
   }
 
   /** One page of the admin list (`GET /admin/flags`). */
@@ -220,49 +229,32 @@ export class CatalogObject extends DurableObject<Env> {
       this.segments.save(segment, entry);
       this.bumpBundle();
     });
-    this.ctx.waitUntil(this.publish());
+    this.ctx.waitUntil(this.outbox.drain());
   }
 
   private isoNow(): string {
     return new Date(this.clock.now()).toISOString();
   }
 
+  /** The alarm retries the bundle publish: the KV write slot, or back-off after a failure. */
   override async alarm(): Promise<void> {
-    await this.publish();
+    await this.outbox.drain();
+    await this.scheduleAlarm();
   }
 
-  /** Writes the bundle when it changed, at most once per second; single-flight. */
-  publish(): Promise<void> {
-    this.publishing ??= this.publishLoop().finally(() => {
-      this.publishing = null;
-    });
-    return this.publishing;
+  private scheduleAlarm(): Promise<void> {
+    return scheduleAlarm(this.ctx.storage, this.clock, [this.outbox.nextAttempt()]);
   }
 
-  private async publishLoop(): Promise<void> {
-    for (;;) {
-      const changes = this.state.get<number>('bundle_changes') ?? 0;
-      const published = this.state.get<number>('bundle_published') ?? 0;
-      if (changes <= published) return;
-      const now = this.clock.now();
-      const slot = (this.state.get<number>('kv_last_write_at') ?? 0) + KV_WRITE_INTERVAL_MS;
-      if (now < slot) {
-        await this.ctx.storage.setAlarm(slot - (now - Date.now()));
-        return;
-      }
-      this.state.set('kv_last_write_at', now);
-      try {
-        await this.env.FLAGS_KV.put(KV_KEYS.bundle, JSON.stringify(this.bundle()));
-        this.state.set('bundle_published', changes);
-      } catch {
-        await this.ctx.storage.setAlarm(Date.now() + 5_000);
-        return;
-      }
-    }
+  /** The bundle's version: how many changes it has had. Each change queues a publish of it. */
+  private bundleVersion(): number {
+    return this.state.get<number>('bundle_changes') ?? 0;
   }
 
   private bumpBundle(): void {
-    this.state.set('bundle_changes', (this.state.get<number>('bundle_changes') ?? 0) + 1);
+    const version = this.bundleVersion() + 1;
+    this.state.set('bundle_changes', version);
+    this.outbox.enqueue('kv', version);
   }
 
   private get sql(): SqlStorage {

@@ -8,6 +8,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { flagMigrations } from '../../migrations/flag';
+import type { FlagEvent } from '../flags/notifications';
 import { historyPage, type HistoryEntry, type HistoryPage } from '../flags/history';
 import type { PlanCommand, PlanDefinition } from '../flags/plan/body';
 import { nextPlanCheck, PLAN_ACTOR } from '../flags/plan/transitions';
@@ -20,13 +21,12 @@ import { flagStatus, summarise, type FlagStatus } from '../flags/status';
 import { bucketSizeMs, bucketStart, errorRate, windowFloor } from '../flags/window';
 import type { Env } from '../env';
 import { CATALOG_NAME, type CatalogEntry } from './catalog-object';
-import { FlagStore, type OutboxRow } from './flag-store';
+import { FlagStore } from './flag-store';
+import { Outbox, type Channel } from './outbox';
 import { applyMigrations } from './migrations';
 import { deliverSlack, deliverWebhook } from './notify';
-import { KV_WRITE_INTERVAL_MS, systemClock, type Clock } from './timing';
-import type { FlagEvent } from '../flags/notifications';
+import { scheduleAlarm, systemClock, type Clock } from './timing';
 
-const MAX_BACKOFF_MS = 60 * 60 * 1000;
 /** How long an admin change waits for its own publish before answering anyway. */
 const SETTLE_WAIT_MS = 2_000;
 
@@ -56,16 +56,19 @@ interface Who {
   reason?: string | undefined;
 }
 
+type FlagOutboxKind = 'kv' | 'catalog' | 'slack' | 'webhook';
+
 export class FlagObject extends DurableObject<Env> {
   private readonly store: FlagStore;
   /** Replaced in tests to move time; every time-dependent rule reads it. */
   clock: Clock = systemClock;
-  private publishing: Promise<void> | null = null;
-  private notifying: Promise<void> | null = null;
+  private readonly outbox: Outbox<FlagOutboxKind>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new FlagStore(ctx.storage.sql);
+    const clock = { now: () => this.clock.now() };
+    this.outbox = new Outbox(ctx.storage.sql, this.store.state, clock, this.channels(), () => this.ctx.waitUntil(this.scheduleAlarm()));
     void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, flagMigrations);
     });
@@ -139,7 +142,7 @@ export class FlagObject extends DurableObject<Env> {
     });
     const after = decided.ok ? decided.value?.after : undefined;
     if (after) this.afterChange();
-    else this.ensureAlarm();
+    else this.ctx.waitUntil(this.scheduleAlarm());
     const shown = after ?? flag;
     return ok({ enabled: shown.enabled, version: shown.version, ...counts, tripped: after !== undefined && !after.enabled });
   }
@@ -186,20 +189,21 @@ export class FlagObject extends DurableObject<Env> {
       exposures: Object.fromEntries(exposures.map((e) => [e.variant, { count: e.count, last_at: new Date(e.last_at).toISOString() }])),
       last_incident: flag.last_incident ?? null,
       last_evaluated_at: lastEvaluated ? new Date(lastEvaluated).toISOString() : null,
-      pending_side_effects: this.store.pendingOutbox(),
+      pending_side_effects: this.outbox.pending(),
     });
   }
 
   // ------------------------------------------------------------------ alarm and outbox
 
+  /** One alarm for everything timed: window pruning, the plan's next step and the outbox. */
   override async alarm(): Promise<void> {
     const flag = this.store.config();
     if (flag) {
       this.store.pruneBuckets(windowFloor(this.clock.now(), flag.auto_kill.window_seconds));
       this.stepPlan(flag);
     }
-    await Promise.all([this.publish(), this.notify()]);
-    this.ensureAlarm();
+    await this.outbox.drain();
+    await this.scheduleAlarm();
   }
 
   /**
@@ -216,79 +220,22 @@ export class FlagObject extends DurableObject<Env> {
     });
   }
 
-  /** Sends the newest snapshot to KV and the catalog; single-flight, so KV versions only grow. */
-  publish(): Promise<void> {
-    this.publishing ??= this.publishLoop().finally(() => {
-      this.publishing = null;
-    });
-    return this.publishing;
-  }
-
-  private async publishLoop(): Promise<void> {
-    for (;;) {
+  /** The outbox channels: the snapshot to KV and the summary to the catalog (newest only), each notification on its own. */
+  private channels(): Record<FlagOutboxKind, Channel> {
+    const newest = (send: (flag: FlagConfig) => Promise<unknown>) => () => {
       const flag = this.store.config();
-      const due = this.store.dueOutbox(['catalog', 'kv'], this.clock.now());
-      if (!flag || due.length === 0) break;
-      const results = await Promise.all([
-        this.publishTo(due.filter((r) => r.kind === 'catalog'), flag, () => this.catalog().upsertFlag(this.catalogEntry(flag))),
-        this.publishTo(due.filter((r) => r.kind === 'kv'), flag, () => this.writeKv(flag)),
-      ]);
-      if (!results.includes('sent')) break;
-    }
-    this.ensureAlarm();
-  }
-
-  private async publishTo(rows: OutboxRow[], flag: FlagConfig, send: () => Promise<unknown>): Promise<'sent' | 'waiting' | 'none'> {
-    const first = rows[0];
-    if (!first) return 'none';
-    if (first.kind === 'kv') {
-      // Coalesce: the next write to this flag's key waits for the one-per-second slot.
-      const lastWrite = this.store.getState<number>('kv_last_write_at') ?? 0;
-      const slot = lastWrite + KV_WRITE_INTERVAL_MS;
-      if (this.clock.now() < slot) {
-        this.store.postpone(rows.map((r) => r.id), slot, null, false);
-        return 'waiting';
-      }
-    }
-    try {
-      await send();
-      this.store.completeUpTo(first.kind, flag.version);
-      return 'sent';
-    } catch (error) {
-      const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
-      this.store.postpone(rows.map((r) => r.id), this.clock.now() + backoffMs(attempts), errorText(error), true);
-      return 'waiting';
-    }
-  }
-
-  private async writeKv(flag: FlagConfig): Promise<void> {
-    this.store.setState('kv_last_write_at', this.clock.now());
-    await this.env.FLAGS_KV.put(KV_KEYS.flag(flag.id), JSON.stringify(toSnapshot(flag)));
-  }
-
-  /** Delivers due notifications, each independently; a failed one backs off and is retried. */
-  notify(): Promise<void> {
-    this.notifying ??= this.notifyLoop().finally(() => {
-      this.notifying = null;
+      return flag && { version: flag.version, send: () => send(flag) };
+    };
+    const notify = (deliver: (event: FlagEvent) => Promise<unknown>): Channel => ({
+      mode: 'each',
+      deliver: (row) => deliver(JSON.parse(row.payload) as FlagEvent),
     });
-    return this.notifying;
-  }
-
-  private async notifyLoop(): Promise<void> {
-    const due = this.store.dueOutbox(['slack', 'webhook'], this.clock.now());
-    await Promise.all(
-      due.map(async (row) => {
-        try {
-          const event = JSON.parse(row.payload) as FlagEvent;
-          if (row.kind === 'slack' && this.env.SLACK_WEBHOOK_URL) await deliverSlack(this.env.SLACK_WEBHOOK_URL, event);
-          if (row.kind === 'webhook' && this.env.WEBHOOK_URL) await deliverWebhook(this.env.WEBHOOK_URL, this.env.WEBHOOK_SECRET, event);
-          this.store.completeRow(row.id);
-        } catch (error) {
-          this.store.postpone([row.id], this.clock.now() + backoffMs(row.attempts + 1), errorText(error), true);
-        }
-      }),
-    );
-    this.ensureAlarm();
+    return {
+      kv: { mode: 'latest', spaced: true, latest: newest((flag) => this.env.FLAGS_KV.put(KV_KEYS.flag(flag.id), JSON.stringify(toSnapshot(flag)))) },
+      catalog: { mode: 'latest', latest: newest((flag) => this.catalog().upsertFlag(this.catalogEntry(flag))) },
+      slack: notify((event) => (this.env.SLACK_WEBHOOK_URL ? deliverSlack(this.env.SLACK_WEBHOOK_URL, event) : Promise.resolve())),
+      webhook: notify((event) => (this.env.WEBHOOK_URL ? deliverWebhook(this.env.WEBHOOK_URL, this.env.WEBHOOK_SECRET, event) : Promise.resolve())),
+    };
   }
 
   // ------------------------------------------------------------------ internals
@@ -330,20 +277,20 @@ export class FlagObject extends DurableObject<Env> {
     const { after, history, effects } = decided.value;
     this.store.saveConfig(after);
     this.store.appendHistory(history);
-    for (const effect of effects) this.queue(effect, after.version, context.now);
+    for (const effect of effects) this.queue(effect, after.version);
     return decided;
   }
 
   /** Turns one effect of a stored change into its outbox rows (or does it, when it is local). */
-  private queue(effect: Effect, version: number, now: number): void {
+  private queue(effect: Effect, version: number): void {
     switch (effect.kind) {
       case 'publish':
-        this.store.enqueue('catalog', version, null, now);
-        this.store.enqueue('kv', version, null, now);
+        this.outbox.enqueue('catalog', version);
+        this.outbox.enqueue('kv', version);
         return;
       case 'notify':
-        if (this.env.SLACK_WEBHOOK_URL) this.store.enqueue('slack', version, effect.event, now);
-        if (this.env.WEBHOOK_URL) this.store.enqueue('webhook', version, effect.event, now);
+        if (this.env.SLACK_WEBHOOK_URL) this.outbox.enqueue('slack', version, effect.event);
+        if (this.env.WEBHOOK_URL) this.outbox.enqueue('webhook', version, effect.event);
         return;
       case 'reset_window':
         this.store.clearWindow();
@@ -361,7 +308,8 @@ export class FlagObject extends DurableObject<Env> {
       const current = this.store.config();
       return result.code === 'version_mismatch' && current ? { ...result, details: { current: this.view(current) } } : result;
     }
-    if (this.publishing) await Promise.race([this.publishing, scheduler.wait(SETTLE_WAIT_MS)]);
+    const publishing = this.outbox.publishing();
+    if (publishing) await Promise.race([publishing, scheduler.wait(SETTLE_WAIT_MS)]);
     return ok(this.view(result.value));
   }
 
@@ -372,27 +320,16 @@ export class FlagObject extends DurableObject<Env> {
 
   /** Starts draining the outbox without holding up the caller's response. */
   private afterChange(): void {
-    this.ctx.waitUntil(Promise.all([this.publish(), this.notify()]));
+    this.ctx.waitUntil(this.outbox.drain());
   }
 
-  /** Sets the alarm to the earliest of: an outbox retry, the next bucket to prune, the plan's next step. */
-  private ensureAlarm(): void {
+  /** The alarm serves the earliest of: an outbox row due, the next bucket to prune, the plan's next step. */
+  private scheduleAlarm(): Promise<void> {
     const flag = this.store.config();
-    const times: number[] = [];
-    const outbox = this.store.nextOutboxAttempt();
-    if (outbox !== null) times.push(outbox);
     const oldest = this.store.oldestBucket();
-    if (flag && oldest !== null) times.push(oldest + flag.auto_kill.window_seconds * 1000 + bucketSizeMs(flag.auto_kill.window_seconds));
-    const planStep = flag ? nextPlanCheck(flag) : null;
-    if (planStep !== null) times.push(planStep);
-    if (times.length === 0) return;
-    // The clock may be a test clock: convert its time to the wall-clock time alarms run on.
-    const skew = this.clock.now() - Date.now();
-    const at = Math.max(Date.now(), Math.min(...times) - skew);
-    void this.ctx.storage.getAlarm().then((current) => {
-      // A current alarm in the past is the one running now: it will not fire again.
-      if (current === null || current > at || current <= Date.now()) return this.ctx.storage.setAlarm(at);
-    });
+    const window = flag?.auto_kill.window_seconds;
+    const prune = window !== undefined && oldest !== null ? oldest + window * 1000 + bucketSizeMs(window) : null;
+    return scheduleAlarm(this.ctx.storage, this.clock, [this.outbox.nextAttempt(), prune, flag ? nextPlanCheck(flag) : null]);
   }
 
   private catalogEntry(flag: FlagConfig): CatalogEntry {
@@ -402,12 +339,4 @@ export class FlagObject extends DurableObject<Env> {
   private catalog() {
     return this.env.CATALOG.get(this.env.CATALOG.idFromName(CATALOG_NAME));
   }
-}
-
-function backoffMs(attempts: number): number {
-  return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(0, attempts - 1));
-}
-
-function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 500);
 }

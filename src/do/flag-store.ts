@@ -1,5 +1,6 @@
 /**
- * SQL access for one flag object: config, history, outbox, window buckets, exposures, state.
+ * SQL access for one flag object: config, history, window buckets, exposures, state (the outbox
+ * is `outbox.ts`).
  * Synchronous by design (Durable Object SQLite), so callers compose it inside `transactionSync`.
  */
 import type { FlagConfig } from '../flags/schema';
@@ -7,17 +8,6 @@ import type { FlagAction } from '../flags/changes';
 import type { HistoryEntry } from '../flags/history';
 import type { WindowCounts } from '../flags/window';
 import { StateTable } from './state-table';
-
-export type OutboxKind = 'kv' | 'catalog' | 'slack' | 'webhook';
-
-export type OutboxRow = {
-  id: number;
-  kind: OutboxKind;
-  version: number;
-  payload: string;
-  attempts: number;
-  next_attempt_at: number;
-};
 
 type HistoryRow = {
   version: number;
@@ -31,7 +21,8 @@ type HistoryRow = {
 };
 
 export class FlagStore {
-  private readonly state: StateTable;
+  /** Small named values; the outbox keeps its KV write slot here too. */
+  readonly state: StateTable;
 
   constructor(private readonly sql: SqlStorage) {
     this.state = new StateTable(sql);
@@ -86,66 +77,6 @@ export class FlagStore {
       .exec<HistoryRow>('SELECT * FROM history WHERE action = ? ORDER BY version DESC LIMIT 1', action)
       .toArray()[0];
     return row ? parseHistory(row) : null;
-  }
-
-  // ---- outbox ----
-  enqueue(kind: OutboxKind, version: number, payload: unknown, nowMs: number): void {
-    this.sql.exec(
-      'INSERT INTO outbox (kind, version, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)',
-      kind,
-      version,
-      JSON.stringify(payload ?? null),
-      nowMs,
-      nowMs,
-    );
-  }
-
-  /** Rows of these kinds whose next attempt is due. */
-  dueOutbox(kinds: readonly OutboxKind[], nowMs: number): OutboxRow[] {
-    const placeholders = kinds.map(() => '?').join(', ');
-    return this.sql
-      .exec<OutboxRow>(
-        `SELECT id, kind, version, payload, attempts, next_attempt_at FROM outbox
-         WHERE kind IN (${placeholders}) AND next_attempt_at <= ? ORDER BY id`,
-        ...kinds,
-        nowMs,
-      )
-      .toArray();
-  }
-
-  /** Removes rows of a kind up to a version: a publish of version v satisfies every older request. */
-  completeUpTo(kind: OutboxKind, version: number): void {
-    this.sql.exec('DELETE FROM outbox WHERE kind = ? AND version <= ?', kind, version);
-  }
-
-  completeRow(id: number): void {
-    this.sql.exec('DELETE FROM outbox WHERE id = ?', id);
-  }
-
-  /** Postpones rows (after a failure, or to respect a rate limit). */
-  postpone(ids: readonly number[], untilMs: number, error: string | null, countAttempt: boolean): void {
-    for (const id of ids) {
-      this.sql.exec(
-        'UPDATE outbox SET next_attempt_at = ?, last_error = ?, attempts = attempts + ? WHERE id = ?',
-        untilMs,
-        error,
-        countAttempt ? 1 : 0,
-        id,
-      );
-    }
-  }
-
-  nextOutboxAttempt(): number | null {
-    const row = this.sql.exec<{ at: number | null }>('SELECT MIN(next_attempt_at) AS at FROM outbox').one();
-    return row.at;
-  }
-
-  pendingOutbox(): { kind: string; count: number; attempts: number }[] {
-    return this.sql
-      .exec<{ kind: string; count: number; attempts: number }>(
-        'SELECT kind, COUNT(*) AS count, MAX(attempts) AS attempts FROM outbox GROUP BY kind',
-      )
-      .toArray();
   }
 
   // ---- window ----

@@ -1,19 +1,20 @@
 /**
  * Delivery of notifications: Slack's `{ text }` JSON and a generic webhook whose body is signed
- * with HMAC-SHA-256 in the `X-Flag-Signature: sha256=<hex>` header. A slow receiver is cut off so
- * the outbox can retry it later.
+ * with HMAC-SHA-256 in the `X-Flag-Signature: sha256=<hex>` header. Both carry the event's
+ * `Idempotency-Key` (delivery is at least once). A slow receiver is cut off so the outbox can retry
+ * it later.
  */
 import type { FlagEvent } from '../flags/notifications';
 
 const DELIVERY_TIMEOUT_MS = 5_000;
 
 export async function deliverSlack(url: string, event: FlagEvent): Promise<void> {
-  await post(url, JSON.stringify({ text: event.text }), {});
+  await post(url, JSON.stringify({ text: event.text }), { 'Idempotency-Key': event.idempotency_key });
 }
 
 export async function deliverWebhook(url: string, secret: string | undefined, event: FlagEvent): Promise<void> {
   const body = JSON.stringify(event);
-  const headers: Record<string, string> = { 'X-Flag-Event': event.event };
+  const headers: Record<string, string> = { 'X-Flag-Event': event.event, 'Idempotency-Key': event.idempotency_key };
   if (secret) headers['X-Flag-Signature'] = `sha256=${await hmacSha256Hex(secret, body)}`;
   await post(url, body, headers);
 }

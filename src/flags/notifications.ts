@@ -19,6 +19,11 @@ export interface FlagEvent {
   at: string;
   /** Human-readable line, the Slack message. */
   text: string;
+  /**
+   * `<flag_id>:<version>:<event>`, also sent as the `Idempotency-Key` header. Delivery is at least
+   * once (a crash between a delivery and its record re-sends it): receivers de-duplicate on this.
+   */
+  idempotency_key: string;
 }
 
 export function eventFor(
@@ -29,6 +34,18 @@ export function eventFor(
   reason: string | null,
   details?: Record<string, unknown>,
 ): FlagEvent | null {
+  const event = eventOf(action, before, after, actor, reason, details);
+  return event && { ...event, idempotency_key: `${event.flag_id}:${event.version}:${event.event}` };
+}
+
+function eventOf(
+  action: FlagAction,
+  before: FlagConfig | null,
+  after: FlagConfig,
+  actor: string,
+  reason: string | null,
+  details?: Record<string, unknown>,
+): Omit<FlagEvent, 'idempotency_key'> | null {
   if (!before) return null;
   const base = {
     flag_id: after.id,

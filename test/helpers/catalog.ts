@@ -22,8 +22,13 @@ export function catalogEntries(flags: readonly SeedFlag[]) {
   return flags.map(({ at, updated_at, archived, killed, ...input }) => {
     const created = newFlag(createFlagSchema.parse(input), at ?? new Date().toISOString());
     if (!created.ok) throw new Error(`bad seed flag ${input.id}: ${created.message}`);
-    const config = { ...created.value, archived: archived ?? false, updated_at: updated_at ?? created.value.updated_at };
-    return { summary: summarise(config, killed ?? false), snapshot: toSnapshot(config) };
+    const config = {
+      ...created.value,
+      archived: archived ?? false,
+      updated_at: updated_at ?? created.value.updated_at,
+      ...(killed ? { killed_by_switch: true as const } : {}),
+    };
+    return { summary: summarise(config), snapshot: toSnapshot(config) };
   });
 }
 

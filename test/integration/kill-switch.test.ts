@@ -190,4 +190,33 @@ describe('notifications', () => {
     expect(hanging).toBe(2);
     expect(settled).toBe(true);
   });
+
+  it('a receiver stuck on one event holds back none of the flag\'s later events', async () => {
+    const ours = (d: { url: string; body: string }) => d.url.includes('example') && d.body.includes('"flag_id":"stuck-hook"');
+    let release!: (response: Response) => void;
+    const stuck = new Promise<Response>((resolve) => (release = resolve));
+    receiver = installReceiver((delivery) => (ours(delivery) && JSON.parse(delivery.body).version === 2 ? stuck : new Response('ok')));
+    await createFlag({ id: 'stuck-hook', enabled: true, rollout_percentage: 5 });
+    await api('POST', '/admin/flags/stuck-hook/rollout', { percentage: 25 });
+    await waitFor(async () => (receiver!.deliveries.some((d) => ours(d) && JSON.parse(d.body).version === 2) ? true : undefined));
+    await api('POST', '/admin/flags/stuck-hook/rollout', { percentage: 50 });
+    const later = await waitFor(async () => receiver!.deliveries.find((d) => ours(d) && JSON.parse(d.body).version === 3));
+    expect(JSON.parse(later.body)).toMatchObject({ event: 'flag.rollout_changed', after: { rollout_percentage: 50 } });
+    release(new Response('ok'));
+  });
+
+  it('every delivery carries an idempotency key: flag, version and event', async () => {
+    const ours = (d: { body: string }) => d.body.includes('keyed-hook');
+    receiver = installReceiver();
+    await createFlag({ id: 'keyed-hook', enabled: true, rollout_percentage: 5 });
+    await api('POST', '/admin/flags/keyed-hook/kill', { reason: 'keyed' });
+    const both = await waitFor(async () => {
+      const found = receiver!.deliveries.filter(ours);
+      return found.length >= 2 ? found : undefined;
+    });
+    const webhook = both.find((d) => d.url.includes('example'))!;
+    expect(webhook.headers.get('Idempotency-Key')).toBe('keyed-hook:2:flag.killed');
+    expect(JSON.parse(webhook.body).idempotency_key).toBe('keyed-hook:2:flag.killed');
+    expect(both.find((d) => d.url.includes('slack'))!.headers.get('Idempotency-Key')).toBe('keyed-hook:2:flag.killed');
+  });
 });

@@ -28,7 +28,7 @@ function entry(i: number, nowMs: number) {
   const created = newFlag(input, new Date(nowMs - (i % 90) * DAY).toISOString());
   check(created.ok, `seed flag ${id}`);
   const config = { ...created.value, archived: i % 20 === 19 };
-  return { summary: summarise(config, false), snapshot: toSnapshot(config) };
+  return { summary: summarise(config), snapshot: toSnapshot(config) };
 }
 
 const QUERIES: Record<string, string> = {
