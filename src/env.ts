@@ -1,10 +1,9 @@
-import type { CatalogObject } from './do/catalog-object';
-import type { FlagObject } from './do/flag-object';
-
 /** Bindings and variables of the coordinator Worker (see wrangler.toml). */
 export interface Env {
-  FLAGS: DurableObjectNamespace<FlagObject>;
-  CATALOG: DurableObjectNamespace<CatalogObject>;
+  /** One FlagObject per flag; address them through `src/do/stubs.ts`. */
+  FLAGS: DurableObjectNamespace;
+  /** The CatalogObject; address it through `src/do/stubs.ts`. */
+  CATALOG: DurableObjectNamespace;
   FLAGS_KV: KVNamespace;
   /** This deployment's environment, matched against a flag's `environments`. */
   ENVIRONMENT: string;

@@ -5,7 +5,7 @@
 import type { Env } from './env';
 import type { CreateFlagInput } from './flags/schema';
 import { createFlagSchema } from './flags/schema';
-import { catalogStub, flagStub } from './routes/context';
+import { catalogStub, flagStub } from './do/stubs';
 
 const DEMO_FLAGS = [
   {

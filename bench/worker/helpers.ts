@@ -1,5 +1,6 @@
 /** Shared pieces of the benchmark sections, which run inside the bench Worker in workerd. */
 import { env, exports } from 'cloudflare:workers';
+import * as stubs from '../../src/do/stubs';
 import type { Env } from '../../src/env';
 import type { CatalogObject, FlagObject } from './instrumented';
 
@@ -118,9 +119,9 @@ export async function waitForBundleVersion(flagId: string, version: number, time
   await waitFor(async () => (((await kvBundle())?.flags[flagId]?.version ?? 0) >= version ? true : undefined), timeoutMs, `bundle ${flagId} v${version}`);
 }
 
-export const flagStub = (flagId: string) =>
-  benchEnv.FLAGS.get(benchEnv.FLAGS.idFromName(flagId)) as unknown as DurableObjectStub<FlagObject>;
-export const catalogStub = () => benchEnv.CATALOG.get(benchEnv.CATALOG.idFromName('catalog')) as unknown as DurableObjectStub<CatalogObject>;
+/** The objects' stubs from the coordinator's stub module, typed with the bench's measurement hooks. */
+export const flagStub = (flagId: string) => stubs.flagStub(benchEnv, flagId) as unknown as DurableObjectStub<FlagObject>;
+export const catalogStub = () => stubs.catalogStub(benchEnv) as unknown as DurableObjectStub<CatalogObject>;
 
 // ---------------------------------------------------------------------------------- statistics
 

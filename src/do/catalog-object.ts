@@ -32,8 +32,6 @@ import { StateTable } from './state-table';
 import { Outbox, type Channel } from './outbox';
 import { scheduleAlarm, systemClock, type Clock } from './timing';
 
-export const CATALOG_NAME = 'catalog';
-
 export interface CatalogEntry {
   summary: FlagSummary;
   snapshot: FlagSnapshot;

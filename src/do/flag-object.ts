@@ -17,10 +17,11 @@ import type { Report, ReportOutcome, Usage } from '../flags/reports';
 import { fail, ok, versionMismatch, type Result } from '../flags/result';
 import { KV_KEYS } from '../flags/model';
 import { toSnapshot, type CreateFlagInput, type FlagConfig, type FlagPatch } from '../flags/schema';
-import { flagStatus, summarise, type FlagStatus } from '../flags/status';
+import { flagStatus, summarise } from '../flags/status';
 import { bucketSizeMs, bucketStart, errorRate, windowFloor } from '../flags/window';
 import type { Env } from '../env';
-import { CATALOG_NAME, type CatalogEntry } from './catalog-object';
+import type { CatalogEntry } from './catalog-object';
+import { catalogStub, type FlagApi, type FlagHealth, type FlagView } from './stubs';
 import { FlagStore } from './flag-store';
 import { Outbox, type Channel } from './outbox';
 import { applyMigrations } from './migrations';
@@ -30,26 +31,6 @@ import { scheduleAlarm, systemClock, type Clock } from './timing';
 /** How long an admin change waits for its own publish before answering anyway. */
 const SETTLE_WAIT_MS = 2_000;
 
-/** A flag as the admin API returns it. */
-export type FlagView = FlagConfig & { status: FlagStatus };
-
-export interface FlagHealth {
-  flag_id: string;
-  enabled: boolean;
-  version: number;
-  window_seconds: number;
-  failures: number;
-  successes: number;
-  error_rate: number;
-  policy: FlagConfig['auto_kill'];
-  by_variant: Record<string, { failures: number; successes: number; error_rate: number }>;
-  buckets: { start: string; failures: number; successes: number }[];
-  exposures: Record<string, { count: number; last_at: string }>;
-  last_incident: Record<string, unknown> | null;
-  last_evaluated_at: string | null;
-  pending_side_effects: { kind: string; count: number; attempts: number }[];
-}
-
 /** Who asks for a change, and why. */
 interface Who {
   actor: string;
@@ -58,7 +39,7 @@ interface Who {
 
 type FlagOutboxKind = 'kv' | 'catalog' | 'slack' | 'webhook';
 
-export class FlagObject extends DurableObject<Env> {
+export class FlagObject extends DurableObject<Env> implements FlagApi {
   private readonly store: FlagStore;
   /** Replaced in tests to move time; every time-dependent rule reads it. */
   clock: Clock = systemClock;
@@ -159,7 +140,7 @@ export class FlagObject extends DurableObject<Env> {
     const lastSynced = this.store.getState<number>('usage_synced_at') ?? 0;
     if (lastAt - lastSynced > 60 * 60 * 1000) {
       this.store.setState('usage_synced_at', lastAt);
-      this.ctx.waitUntil(this.catalog().recordUsage(flagId, lastAt).catch(() => undefined));
+      this.ctx.waitUntil(catalogStub(this.env).recordUsage(flagId, lastAt).catch(() => undefined));
     }
     return ok({ recorded });
   }
@@ -232,7 +213,7 @@ export class FlagObject extends DurableObject<Env> {
     });
     return {
       kv: { mode: 'latest', spaced: true, latest: newest((flag) => this.env.FLAGS_KV.put(KV_KEYS.flag(flag.id), JSON.stringify(toSnapshot(flag)))) },
-      catalog: { mode: 'latest', latest: newest((flag) => this.catalog().upsertFlag(this.catalogEntry(flag))) },
+      catalog: { mode: 'latest', latest: newest((flag) => catalogStub(this.env).upsertFlag(this.catalogEntry(flag))) },
       slack: notify((event) => (this.env.SLACK_WEBHOOK_URL ? deliverSlack(this.env.SLACK_WEBHOOK_URL, event) : Promise.resolve())),
       webhook: notify((event) => (this.env.WEBHOOK_URL ? deliverWebhook(this.env.WEBHOOK_URL, this.env.WEBHOOK_SECRET, event) : Promise.resolve())),
     };
@@ -334,9 +315,5 @@ export class FlagObject extends DurableObject<Env> {
 
   private catalogEntry(flag: FlagConfig): CatalogEntry {
     return { summary: summarise(flag), snapshot: toSnapshot(flag) };
-  }
-
-  private catalog() {
-    return this.env.CATALOG.get(this.env.CATALOG.idFromName(CATALOG_NAME));
   }
 }

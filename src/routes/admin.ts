@@ -19,8 +19,9 @@ import { identify, scoped, type AuthenticatedRequest } from '../http/auth';
 import { ifMatchVersion, parseQuery, readJson } from '../http/body';
 import { HttpError, json } from '../http/responses';
 import type { Env } from '../env';
+import { catalogStub, flagStub } from '../do/stubs';
 import { requireClientSideRoom } from './client-side';
-import { catalogStub, flagIdParam, flagStub, requireSegments, unwrap, type Args } from './context';
+import { flagIdParam, requireSegments, unwrap, type Args } from './context';
 
 type AdminRequest = AuthenticatedRequest;
 

@@ -16,7 +16,8 @@ import { preflightResponse, withCors } from '../http/cors';
 import { errorResponse, HttpError, json } from '../http/responses';
 import { BundleCache, KvSnapshotSource } from '../sdk/bundle-cache';
 import { BatchReporter } from '../sdk/reporter';
-import { flagStub, type Args } from './context';
+import { flagStub } from '../do/stubs';
+import type { Args } from './context';
 
 const contextSchema = z.record(z.string().max(128), z.unknown()).refine((c) => c['targetingKey'] === undefined || typeof c['targetingKey'] === 'string', {
   message: 'targetingKey must be a string',

@@ -4,7 +4,8 @@ import { normaliseReport, reportSchema, usageSchema } from '../flags/reports';
 import { scoped, type AuthenticatedRequest } from '../http/auth';
 import { readJson } from '../http/body';
 import { json } from '../http/responses';
-import { flagIdParam, flagStub, unwrap, type Args } from './context';
+import { flagStub } from '../do/stubs';
+import { flagIdParam, unwrap, type Args } from './context';
 
 export const reportsRouter = Router<AuthenticatedRequest, Args>({ base: '/v1' })
   .post('/flags/:id/failures', scoped('reports:write'), async (request, env) => {

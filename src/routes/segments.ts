@@ -6,7 +6,8 @@ import { createSegmentSchema, patchSegmentSchema } from '../flags/segments';
 import { scoped, type AuthenticatedRequest } from '../http/auth';
 import { ifMatchVersion, parse, parseQuery, pathParam, readJson } from '../http/body';
 import { json } from '../http/responses';
-import { catalogStub, unwrap, type Args } from './context';
+import { catalogStub } from '../do/stubs';
+import { unwrap, type Args } from './context';
 import type { Segment } from '../flags/schema';
 
 const deleteSchema = z.object({ reason: z.string().max(500).optional() }).strict();

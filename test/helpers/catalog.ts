@@ -2,11 +2,13 @@
 import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import type { CatalogObject } from '../../src/do/catalog-object';
+import { catalogStub as catalogStubOf } from '../../src/do/stubs';
 import { newFlag } from '../../src/flags/changes';
 import { createFlagSchema, toSnapshot, type CreateFlagInput } from '../../src/flags/schema';
 import { summarise } from '../../src/flags/status';
 
-export const catalogStub = () => env.CATALOG.get(env.CATALOG.idFromName('catalog'));
+/** The catalog's stub (from the one stub module), typed with its class for `runInDurableObject`. */
+export const catalogStub = () => catalogStubOf(env) as unknown as DurableObjectStub<CatalogObject>;
 
 export interface SeedFlag extends Partial<CreateFlagInput> {
   id: string;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import { flagMigrations } from '../../migrations/flag';
 import { api, bundleVersion, createFlag, kvVersion, TOKENS } from '../helpers/api';
+import { flagObject } from '../helpers/stubs';
 
 describe('create, read, list', () => {
   it('creates with 201, Location and ETag; a second create is a 409', async () => {
@@ -232,7 +233,7 @@ describe('durability', () => {
   it('data survives eviction and migrations run once', async () => {
     await createFlag({ id: 'durable', enabled: true, rollout_percentage: 30 });
     await api('POST', '/admin/flags/durable/rollout', { percentage: 40 });
-    const stub = env.FLAGS.get(env.FLAGS.idFromName('durable'));
+    const stub = flagObject('durable');
     await evictDurableObject(stub);
     const after = await api('GET', '/admin/flags/durable');
     expect(after.body.flag).toMatchObject({ version: 2, rollout_percentage: 40 });

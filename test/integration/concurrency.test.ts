@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { api, bundleVersion, createFlag, kvVersion } from '../helpers/api';
+import { flagObject } from '../helpers/stubs';
 
 describe('concurrent mutations to one flag', () => {
   it('50 parallel PATCHes: versions 1..51 without gap or duplicate, 50 history entries, KV ends on the same version', async () => {
@@ -30,7 +31,7 @@ describe('concurrent mutations to one flag', () => {
     await bundleVersion('busy', 51);
 
     // The burst cost a handful of KV writes (one per second at most), not 51.
-    const stub = env.FLAGS.get(env.FLAGS.idFromName('busy'));
+    const stub = flagObject('busy');
     const pending = await runInDurableObject(stub, (_o, state) => state.storage.sql.exec('SELECT COUNT(*) AS n FROM outbox').one());
     expect(pending['n']).toBe(0);
   });

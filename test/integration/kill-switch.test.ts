@@ -1,11 +1,10 @@
-import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, createFlag, kvVersion, TOKENS, waitFor } from '../helpers/api';
 import { TestClock, useClock } from '../helpers/clock';
 import { installReceiver } from '../helpers/receiver';
+import { flagObject as stubOf } from '../helpers/stubs';
 
 const report = (flagId: string, body: unknown = {}) => api('POST', `/v1/flags/${flagId}/failures`, body, { token: TOKENS.reporter });
-const stubOf = (flagId: string) => env.FLAGS.get(env.FLAGS.idFromName(flagId));
 
 let receiver: ReturnType<typeof installReceiver> | null = null;
 afterEach(() => {

@@ -4,13 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { api, createFlag, kvSnapshot, kvVersion, TOKENS, waitFor } from '../helpers/api';
 import { TestClock, useClock } from '../helpers/clock';
 import { installReceiver } from '../helpers/receiver';
+import { flagObject as stubOf } from '../helpers/stubs';
 import { templateStages } from '../../src/flags/plan/body';
 import { KV_WRITE_INTERVAL_MS } from '../../src/do/timing';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-const stubOf = (flagId: string) => env.FLAGS.get(env.FLAGS.idFromName(flagId));
 const report = (flagId: string, body: unknown) => api('POST', `/v1/flags/${flagId}/failures`, body, { token: TOKENS.reporter });
 const getFlag = async (flagId: string) => (await api('GET', `/admin/flags/${flagId}`)).body.flag;
 const history = async (flagId: string) => (await api('GET', `/admin/flags/${flagId}/history?limit=500`)).body.entries as any[];

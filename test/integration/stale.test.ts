@@ -1,11 +1,9 @@
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { api, createFlag, TOKENS } from '../helpers/api';
 import { TestClock, useClock } from '../helpers/clock';
+import { catalog, flagObject as flagStub } from '../helpers/stubs';
 
 const DAY = 24 * 60 * 60 * 1000;
-const flagStub = (id: string) => env.FLAGS.get(env.FLAGS.idFromName(id));
-const catalog = () => env.CATALOG.get(env.CATALOG.idFromName('catalog'));
 
 describe('stale flags', () => {
   it('lists only flags past the threshold: fully on/off and unchanged, or not evaluated', async () => {
