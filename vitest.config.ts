@@ -5,6 +5,8 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: './wrangler.toml' },
+      // The coordinator Worker with its objects built on a settable clock (test/support/objects.ts).
+      main: './test/support/worker.ts',
       miniflare: {
         bindings: {
           ENVIRONMENT: 'production',

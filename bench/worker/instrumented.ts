@@ -1,42 +1,12 @@
 /**
- * The coordinator's Durable Objects with measurement hooks, for the bench Worker only. Their
- * behaviour is the coordinator's own (these classes only extend it): the KV binding they get is
- * wrapped to record every put (key, time, version written), and a few `bench*` methods read their
- * storage, move their clock (the `clock` field the tests also replace) or run their alarm.
+ * The coordinator's Durable Objects with measurement hooks, for the bench Worker only. They are the
+ * objects the workerd tests run (test/support/objects.ts: a settable clock, KV puts recorded), plus
+ * a few `bench*` methods to read those records and their storage, move their clock or run their alarm.
  */
-import { CatalogObject as CoordinatorCatalogObject, type CatalogEntry } from '../../src/do/catalog-object';
-import { FlagObject as CoordinatorFlagObject } from '../../src/do/flag-object';
-import type { Env } from '../../src/env';
+import type { CatalogEntry } from '../../src/do/catalog-object';
+import { CatalogObject as RecordedCatalogObject, FlagObject as RecordedFlagObject, type KvWrite } from '../../test/support/objects';
 
-export interface KvWrite {
-  key: string;
-  at: number;
-  version: number | null;
-}
-
-/** An env whose FLAGS_KV records its puts into `writes`. */
-function recordingEnv(env: Env, writes: KvWrite[]): Env {
-  const kv = env.FLAGS_KV;
-  const wrapped = new Proxy(kv, {
-    get(target, property) {
-      if (property === 'put') {
-        return (key: string, value: string, options?: KVNamespacePutOptions) => {
-          let version: number | null = null;
-          try {
-            version = (JSON.parse(value) as { version?: number }).version ?? null;
-          } catch {
-            /* not JSON */
-          }
-          writes.push({ key, at: Date.now(), version });
-          return target.put(key, value, options);
-        };
-      }
-      const member = Reflect.get(target, property) as unknown;
-      return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(target) : member;
-    },
-  });
-  return new Proxy(env, { get: (target, property) => (property === 'FLAGS_KV' ? wrapped : Reflect.get(target, property)) });
-}
+export type { KvWrite };
 
 export interface StorageFigures {
   rows: Record<string, number>;
@@ -47,24 +17,14 @@ export interface StorageFigures {
   database_bytes: number;
 }
 
-export class FlagObject extends CoordinatorFlagObject {
-  private readonly kvWrites: KvWrite[];
-  private clockOffsetMs = 0;
-
-  constructor(ctx: DurableObjectState, env: Env) {
-    const writes: KvWrite[] = [];
-    super(ctx, recordingEnv(env, writes));
-    this.kvWrites = writes;
-  }
-
+export class FlagObject extends RecordedFlagObject {
   benchKvWrites(): KvWrite[] {
-    return this.kvWrites;
+    return this.kv.writes;
   }
 
   /** Runs the object's clock `offsetMs` ahead of the wall clock (windows and schedules follow it). */
   benchClock(offsetMs: number): void {
-    this.clockOffsetMs = offsetMs;
-    this.clock = { now: () => Date.now() + this.clockOffsetMs };
+    this.testClock.use({ now: () => Date.now() + offsetMs });
   }
 
   /** Runs the alarm handler now (pruning, outbox), as the test helper `runDurableObjectAlarm` does. */
@@ -87,7 +47,7 @@ export class FlagObject extends CoordinatorFlagObject {
       .map((t) => t.name);
     const rows: Record<string, number> = {};
     for (const table of tables) rows[table] = sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM "${table}"`).one().n;
-    const floor = this.clock.now() - windowSeconds * 1000;
+    const floor = this.testClock.now() - windowSeconds * 1000;
     const window = sql
       .exec<{ rows: number; failures: number | null }>('SELECT COUNT(*) AS rows, SUM(failures) AS failures FROM window_buckets WHERE bucket_start > ?', floor)
       .one();
@@ -102,17 +62,9 @@ export class FlagObject extends CoordinatorFlagObject {
   }
 }
 
-export class CatalogObject extends CoordinatorCatalogObject {
-  private readonly kvWrites: KvWrite[];
-
-  constructor(ctx: DurableObjectState, env: Env) {
-    const writes: KvWrite[] = [];
-    super(ctx, recordingEnv(env, writes));
-    this.kvWrites = writes;
-  }
-
+export class CatalogObject extends RecordedCatalogObject {
   benchKvWrites(): KvWrite[] {
-    return this.kvWrites;
+    return this.kv.writes;
   }
 
   /** Stores many flags' newest state in one call, as their flag objects' publishes would. */

@@ -40,18 +40,21 @@ export interface CatalogEntry {
 type FlagRow = { id: string; version: number; summary: string; snapshot: string; last_evaluated_at: number | null };
 
 export class CatalogObject extends DurableObject<Env> {
-  clock: Clock = systemClock;
   private readonly segments: SegmentStore;
   private readonly listing: FlagListStore;
   private readonly state: StateTable;
   private readonly outbox: Outbox<'kv'>;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  /** workerd passes `ctx` and `env`; tests and the bench also pass a clock of their own. */
+  constructor(
+    ctx: DurableObjectState,
+    env: Env,
+    private readonly clock: Clock = systemClock,
+  ) {
     super(ctx, env);
     this.segments = new SegmentStore(ctx.storage.sql);
     this.listing = new FlagListStore(ctx.storage.sql);
     this.state = new StateTable(ctx.storage.sql);
-    const clock = { now: () => this.clock.now() };
     const bundle: Channel = {
       mode: 'latest',
       spaced: true,

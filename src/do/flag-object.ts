@@ -41,14 +41,16 @@ type FlagOutboxKind = 'kv' | 'catalog' | 'slack' | 'webhook';
 
 export class FlagObject extends DurableObject<Env> implements FlagApi {
   private readonly store: FlagStore;
-  /** Replaced in tests to move time; every time-dependent rule reads it. */
-  clock: Clock = systemClock;
   private readonly outbox: Outbox<FlagOutboxKind>;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  /** workerd passes `ctx` and `env`; tests and the bench also pass a clock of their own. */
+  constructor(
+    ctx: DurableObjectState,
+    env: Env,
+    private readonly clock: Clock = systemClock,
+  ) {
     super(ctx, env);
     this.store = new FlagStore(ctx.storage.sql);
-    const clock = { now: () => this.clock.now() };
     this.outbox = new Outbox(ctx.storage.sql, this.store.state, clock, this.channels(), () => this.ctx.waitUntil(this.scheduleAlarm()));
     void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, flagMigrations);

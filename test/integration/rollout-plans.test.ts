@@ -1,10 +1,10 @@
-import { env } from 'cloudflare:workers';
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, createFlag, kvSnapshot, kvVersion, TOKENS, waitFor } from '../helpers/api';
 import { TestClock, useClock } from '../helpers/clock';
 import { installReceiver } from '../helpers/receiver';
 import { flagObject as stubOf } from '../helpers/stubs';
+import type { FlagObject } from '../support/objects';
 import { templateStages } from '../../src/flags/plan/body';
 import { KV_WRITE_INTERVAL_MS } from '../../src/do/timing';
 
@@ -46,19 +46,12 @@ async function planned(id: string, flag: Record<string, unknown> = {}) {
   };
 }
 
-/** Records every KV write of `flag:<id>` by the flag's object (its env, in the test isolate). */
+/** Records every KV write of `flag:<id>` by the flag's object, from now on. */
 async function watchKvWrites(stub: DurableObjectStub, id: string): Promise<number[]> {
   const versions: number[] = [];
   await runInDurableObject(stub, (instance) => {
-    const holder = instance as unknown as { env: typeof env };
-    const kv = holder.env.FLAGS_KV;
-    const put = kv.put.bind(kv);
-    const spy = (key: string, value: string, ...rest: unknown[]) => {
-      if (key === `flag:${id}`) versions.push((JSON.parse(value) as { version: number }).version);
-      return (put as (...args: unknown[]) => Promise<void>)(key, value, ...rest);
-    };
-    holder.env = new Proxy(holder.env, {
-      get: (target, prop) => (prop === 'FLAGS_KV' ? new Proxy(kv, { get: (t, p) => (p === 'put' ? spy : Reflect.get(t, p)) }) : Reflect.get(target, prop)),
+    (instance as unknown as FlagObject).kv.watch((write) => {
+      if (write.key === `flag:${id}` && write.version !== null) versions.push(write.version);
     });
   });
   return versions;
