@@ -2,8 +2,11 @@
 import { h } from './dom.js';
 import { duration, formatValue, percent, ratio } from './format.js';
 
-/** Bookkeeping fields every change touches; not worth showing. */
-const IGNORED = new Set(['version', 'updated_at', 'created_at', 'id']);
+/**
+ * Bookkeeping fields every change touches, and the status facts a kill records beside the fields
+ * (the entry's action and the health view already say them); not worth showing.
+ */
+const IGNORED = new Set(['version', 'updated_at', 'created_at', 'id', 'killed_by_switch', 'last_incident']);
 
 const LABELS = {
   enabled: 'Enabled',
