@@ -1,10 +1,13 @@
 /** Shared pieces of the benchmark sections, which run inside the bench Worker in workerd. */
 import { env, exports } from 'cloudflare:workers';
 import * as stubs from '../../src/do/stubs';
+import { apiClient, interceptReceivers as intercept, kvBundle, kvSnapshot, mainEntry, waitFor as poll } from '../../test/support/coordinator';
 import type { Env } from '../../src/env';
 import type { CatalogObject, FlagObject } from './instrumented';
 
 export const TOKEN = 'bench-admin-token';
+
+export { mainEntry };
 
 export const benchEnv = env as unknown as Env;
 
@@ -25,34 +28,8 @@ export const coordinator: Coordinator = {
   recordUsage: (flagId, usage) => (exports as unknown as { FlagCoordinator: Coordinator }).FlagCoordinator.recordUsage(flagId, usage),
 };
 
-/** The Worker's own HTTP entry through its loopback binding, as an HTTP client reaches it. */
-export function mainEntry(): { fetch(input: string, init?: RequestInit): Promise<Response> } {
-  return (exports as unknown as { default: { fetch(input: string, init?: RequestInit): Promise<Response> } }).default;
-}
-
-export interface ApiResponse<T = any> {
-  status: number;
-  body: T;
-}
-
 /** The coordinator's HTTP API through the Worker's loopback binding, as an HTTP client would call it. */
-export async function api<T = any>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await mainEntry().fetch(`https://flags.bench${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
-}
-
-export async function createFlag(flag: Record<string, unknown>): Promise<any> {
-  const response = await api('POST', '/admin/flags', flag);
-  if (response.status !== 201) throw new Error(`create ${String(flag['id'])} failed: ${response.status} ${JSON.stringify(response.body)}`);
-  return response.body.flag;
-}
+export const { api, createFlag } = apiClient('https://flags.bench', TOKEN);
 
 export async function failuresCounted(flagId: string): Promise<number> {
   const health = await api('GET', `/admin/flags/${flagId}/health`);
@@ -75,16 +52,8 @@ export async function stamp(): Promise<number> {
   return performance.now();
 }
 
-/** Polls `check` every `everyMs` until it returns something other than undefined. */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition', everyMs = 2): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+/** Polls `probe` every 2 ms (a bench measures when something happens) until it returns a value. */
+export const waitFor = <T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> => poll(probe, timeoutMs, what, 2);
 
 /**
  * Polls `probe` (every ~2 ms) until it holds; `at` resolves with the time it was first seen to
@@ -103,13 +72,8 @@ export function watch(probe: () => Promise<boolean>, timeoutMs = 15_000): { at: 
   return { at, stop: () => void (stopped = true) };
 }
 
-export function kvFlag(flagId: string): Promise<{ version: number; enabled: boolean; rollout_percentage: number } | null> {
-  return benchEnv.FLAGS_KV.get(`flag:${flagId}`, 'json');
-}
-
-export function kvBundle(): Promise<{ flags: Record<string, { version: number; enabled: boolean }> } | null> {
-  return benchEnv.FLAGS_KV.get('flags:bundle', 'json');
-}
+export const kvFlag = kvSnapshot;
+export { kvBundle };
 
 export async function waitForKvVersion(flagId: string, version: number, timeoutMs = 10_000): Promise<void> {
   await waitFor(async () => (((await kvFlag(flagId))?.version ?? 0) >= version ? true : undefined), timeoutMs, `flag:${flagId} v${version}`);
@@ -173,19 +137,12 @@ export function writeRate(writes: readonly KvWriteLike[], key: string): { writes
 /** Slack and webhook deliveries the bench Worker answered itself. */
 export const deliveries: { url: string; body: string }[] = [];
 
-/**
- * Answers the `.invalid` notification hosts of wrangler.toml in-process (the flag objects run in
- * this isolate, so their outbox deliveries come here), so alerts can be counted.
- */
+/** Answers the notification hosts in-process and keeps what they were sent, so alerts can be counted. */
 export function interceptReceivers(): void {
-  const original = globalThis.fetch;
-  const intercepted = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const request = new Request(input, init);
-    if (!new URL(request.url).hostname.endsWith('.invalid')) return original(request);
-    deliveries.push({ url: request.url, body: await request.text() });
+  intercept((delivery) => {
+    deliveries.push(delivery);
     return new Response('ok');
-  };
-  globalThis.fetch = intercepted as typeof fetch;
+  });
 }
 
 /** Auto-kill alerts delivered for one flag: Slack messages and signed webhook events. */
