@@ -79,12 +79,12 @@ function machine() {
 }
 
 /**
- * Copies the code under test (src/, migrations/, bench/worker/) into `dir`, so the run measures
- * the code as it was when it started: an edit saved in the working tree meanwhile would otherwise
- * make wrangler rebuild and reload the Worker in the middle of a section.
+ * Copies the code under test (src/, migrations/, bench/worker/ and the test/support/ it builds on)
+ * into `dir`, so the run measures the code as it was when it started: an edit saved in the working
+ * tree meanwhile would otherwise make wrangler rebuild and reload the Worker mid-section.
  */
 function snapshot(dir) {
-  for (const part of ['src', 'migrations', join('bench', 'worker')]) {
+  for (const part of ['src', 'migrations', join('bench', 'worker'), join('test', 'support')]) {
     cpSync(join(root, part), join(dir, part), { recursive: true, filter: (from) => !from.includes(`${join('bench', 'worker', '.wrangler')}`) });
   }
   for (const file of ['package.json', 'tsconfig.json']) cpSync(join(root, file), join(dir, file));
