@@ -8,7 +8,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { flagMigrations } from '../../migrations/flag';
-import type { FlagEvent } from '../flags/notifications';
+import { withIdempotencyKey, type FlagEvent } from '../flags/notifications';
 import { historyPage, type HistoryEntry, type HistoryPage } from '../flags/history';
 import type { PlanCommand, PlanDefinition } from '../flags/plan/body';
 import { nextPlanCheck, PLAN_ACTOR } from '../flags/plan/transitions';
@@ -211,7 +211,7 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
     };
     const notify = (deliver: (event: FlagEvent) => Promise<unknown>): Channel => ({
       mode: 'each',
-      deliver: (row) => deliver(JSON.parse(row.payload) as FlagEvent),
+      deliver: (row) => deliver(withIdempotencyKey(JSON.parse(row.payload) as FlagEvent)),
     });
     return {
       kv: { mode: 'latest', spaced: true, latest: newest((flag) => this.env.FLAGS_KV.put(KV_KEYS.flag(flag.id), JSON.stringify(toSnapshot(flag)))) },

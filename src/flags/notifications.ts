@@ -35,7 +35,12 @@ export function eventFor(
   details?: Record<string, unknown>,
 ): FlagEvent | null {
   const event = eventOf(action, before, after, actor, reason, details);
-  return event && { ...event, idempotency_key: `${event.flag_id}:${event.version}:${event.event}` };
+  return event && withIdempotencyKey(event);
+}
+
+/** The event with its key; events queued before keys existed get theirs when they are delivered. */
+export function withIdempotencyKey(event: Omit<FlagEvent, 'idempotency_key'>): FlagEvent {
+  return { ...event, idempotency_key: `${event.flag_id}:${event.version}:${event.event}` };
 }
 
 function eventOf(
