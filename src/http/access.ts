@@ -11,7 +11,7 @@
  */
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Env } from '../env';
-import type { Principal } from './auth';
+import type { Principal } from './principal';
 import { HttpError } from './responses';
 import { parseRoles, roleFor, ROLE_SCOPES, type RoleMap } from './roles';
 

@@ -10,10 +10,7 @@ import type { IRequest } from 'itty-router';
 import type { Env } from '../env';
 import { accessPrincipal } from './access';
 import { HttpError } from './responses';
-import type { Role } from './roles';
-
-export const SCOPES = ['flags:read', 'flags:write', 'reports:write', 'evaluate'] as const;
-export type Scope = (typeof SCOPES)[number];
+import { SCOPES, type Principal, type Scope } from './principal';
 
 const tokensSchema = z
   .array(
@@ -24,15 +21,6 @@ const tokensSchema = z
     }),
   )
   .max(100);
-
-export interface Principal {
-  /** The actor recorded in the history: a token's name, or a person's email. */
-  name: string;
-  scopes: readonly Scope[];
-  via: 'token' | 'access';
-  /** A person's role (Access sign-in only); approvals check for `admin`. */
-  role?: Role;
-}
 
 /** A routed request after `scoped` has run. */
 export type AuthenticatedRequest = IRequest & { principal: Principal };

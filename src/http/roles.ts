@@ -8,11 +8,7 @@
  * Emails are compared case-insensitively. Pure: no Cloudflare APIs.
  */
 import { z } from 'zod';
-import type { Scope } from './auth';
-
-/** Lowest to highest. */
-export const ROLES = ['viewer', 'editor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role, type Scope } from './principal';
 
 /**
  * What each role may do, as the API's scopes. `admin` has an editor's scopes; what only an admin
