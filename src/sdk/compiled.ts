@@ -20,7 +20,7 @@ import { conditionsMatch, type ConditionOptions, type SegmentLookup } from '../f
 import { offVariantOf, onVariantOf, stringAttribute, variantsOf, type EvaluationContext, type EvaluationReason } from '../flags/evaluate';
 import type { Condition, FlagBundle, FlagSnapshot, FlagType, Split } from '../flags/schema';
 import type { BucketHashCache, BucketShard } from './bucket-hash-cache';
-import type { FlagDetails, FlagEvaluation } from './client';
+import type { FlagDetails, FlagEvaluation } from './answers';
 import type { UsageCounters } from './reporter';
 
 /** One possible answer of a compiled flag, built at compile time. */

@@ -10,12 +10,8 @@ export {
   toEvaluationContext,
   type FallbackHandlers,
   type FlagClientOptions,
-  type FlagContext,
-  type FlagDetails,
-  type FlagErrorCode,
-  type FlagEvaluation,
-  type ValueKind,
 } from './client';
+export type { FlagContext, FlagDetails, FlagErrorCode, FlagEvaluation, ValueKind } from './answers';
 export { RequestFlags } from './request-flags';
 export type { Clock } from './clock';
 export {

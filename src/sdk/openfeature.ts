@@ -26,7 +26,8 @@ import type {
   ResolutionDetails,
   ResolutionReason,
 } from '@openfeature/server-sdk';
-import type { FlagClient, FlagContext, FlagDetails, ValueKind } from './client';
+import type { FlagContext, FlagDetails, ValueKind } from './answers';
+import type { FlagClient } from './client';
 
 export class FlagCoordinatorProvider implements Provider {
   readonly metadata: ProviderMetadata = { name: 'flag-coordinator' };

@@ -11,7 +11,7 @@
  */
 import type { ConditionOptions } from '../flags/conditions';
 import type { EvaluationContext } from '../flags/evaluate';
-import type { FlagDetails, FlagEvaluation, ValueKind } from './client';
+import type { FlagDetails, FlagEvaluation, ValueKind } from './answers';
 import type { CompiledFlag, CompiledFlags, Outcome } from './compiled';
 import { errorSample, type BatchReporter, type WaitUntil } from './reporter';
 

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { bucketOf, evaluate, type EvaluationContext } from '../../src/flags/evaluate';
 import type { Condition, FlagSnapshot, Rule, Split } from '../../src/flags/schema';
-import { FlagClient, toEvaluationContext, type FlagContext } from '../../src/sdk/client';
+import type { FlagContext } from '../../src/sdk/answers';
+import { FlagClient, toEvaluationContext } from '../../src/sdk/client';
 import { bundleOf, FakeSource, snapshot } from './fakes';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
