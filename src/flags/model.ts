@@ -4,6 +4,8 @@
  * evaluation modules only, never from `schema.ts`, which builds zod schemas when it loads. The
  * shapes are derived there from the one definition of a flag's fields; only their types come here.
  */
+import type { FlagBundle, FlagSnapshot } from './schema';
+
 export type { FlagBundle, FlagSnapshot, FlagType } from './schema';
 
 export const KV_KEYS = {
@@ -33,3 +35,44 @@ export const USAGE_LIMITS = {
   /** Distinct variants in one call. */
   maxVariants: 50,
 } as const;
+
+/** A segment as the bundle and the change feed carry it. */
+export type SegmentSnapshot = FlagBundle['segments'][string];
+
+/**
+ * One entry of the change feed (issue 13): the newest accepted config of one flag or segment.
+ * `snapshot: null` means the flag or segment is gone from readers (archived or deleted).
+ * `seq` orders the feed; `changed_at` (ms since epoch) is when the coordinator accepted the change.
+ */
+export type ChangeEntry =
+  | { kind: 'flag'; id: string; version: number; seq: number; changed_at: number; snapshot: FlagSnapshot | null }
+  | { kind: 'segment'; id: string; version: number; seq: number; changed_at: number; snapshot: SegmentSnapshot | null };
+
+/**
+ * Answer of the coordinator's `changes(cursor, { reader })` RPC: every retained change with
+ * `seq > cursor`, newest per id. `cursor` is what to ask from next. `reset` says the asked cursor
+ * is older than the feed's retention (the reader must reload its bulk source; `changes` then holds
+ * all retained entries). `served_at` is when the answer was produced (it may come from a
+ * per-data-centre cache, so it can be up to the cache period old).
+ */
+export interface ChangesAnswer {
+  cursor: number;
+  reset: boolean;
+  served_at: number;
+  changes: ChangeEntry[];
+}
+
+/** Per version of one flag, what one reader served since its last usage flush (propagation receipts). */
+export interface ServedVersion {
+  version: number;
+  count: number;
+  first_at: number;
+  last_at: number;
+}
+
+/** What report and usage answers tell the caller about the flag (its snapshot only when the caller's is older). */
+export interface FlagStateAnswer {
+  version: number;
+  enabled: boolean;
+  snapshot?: FlagSnapshot;
+}
