@@ -19,7 +19,7 @@ export default defineConfig({
           WEBHOOK_URL: 'https://hooks.example.invalid/flag-events',
           WEBHOOK_SECRET: 'test-webhook-secret',
           ADMIN_TOKENS: JSON.stringify([
-            { name: 'admin', token: 'test-admin-token', scopes: ['flags:read', 'flags:write', 'reports:write', 'evaluate'] },
+            { name: 'admin', token: 'test-admin-token', scopes: ['flags:read', 'flags:write', 'flags:approve', 'reports:write', 'evaluate'] },
             { name: 'viewer', token: 'test-read-token', scopes: ['flags:read'] },
             { name: 'reporter', token: 'test-report-token', scopes: ['reports:write', 'evaluate'] },
           ]),

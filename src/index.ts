@@ -10,6 +10,7 @@ import { invalid, toFieldIssues, type Result } from './flags/result';
 import { idSchema } from './flags/schema';
 import { errorResponse, HttpError } from './http/responses';
 import { adminRouter } from './routes/admin';
+import { changeRequestsRouter } from './routes/change-requests';
 import { flagStub } from './do/stubs';
 import type { Args } from './routes/context';
 import { ofrepRouter } from './routes/ofrep';
@@ -34,6 +35,8 @@ const router = Router<IRequest, Args>({
   .get('/admin/ui/*', serveUi)
   .all('/admin/segments', segmentsRouter.fetch)
   .all('/admin/segments/*', segmentsRouter.fetch)
+  .all('/admin/change-requests', changeRequestsRouter.fetch)
+  .all('/admin/change-requests/*', changeRequestsRouter.fetch)
   .all('/admin/*', adminRouter.fetch)
   .all('/v1/*', reportsRouter.fetch)
   .all('/ofrep/v1/*', ofrepRouter.fetch);

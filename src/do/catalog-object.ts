@@ -9,6 +9,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { catalogMigrations } from '../../migrations/catalog';
+import type { ChangeRequest, RequestStatus } from '../flags/change-requests';
 import { historyPage, type HistoryPage } from '../flags/history';
 import { fail, invalid, ok, versionMismatch, type Failure, type Result } from '../flags/result';
 import { KV_KEYS } from '../flags/model';
@@ -132,6 +133,42 @@ export class CatalogObject extends DurableObject<Env> {
       segments[segment.id] = { id: segment.id, version: segment.version, conditions: segment.conditions };
     }
     return { schema: 1, generated_at: new Date(this.clock.now()).toISOString(), flags, segments };
+  }
+
+  // ------------------------------------------------------------------ change requests
+
+  /** Records a change request's newest state, pushed by its flag object; an older revision arriving late is ignored. */
+  indexChangeRequest(request: ChangeRequest): void {
+    this.sql.exec(
+      `INSERT INTO change_requests (id, flag, status, revision, created_at, request) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, revision = excluded.revision, request = excluded.request
+       WHERE excluded.revision > change_requests.revision`,
+      request.id,
+      request.flag,
+      request.status,
+      request.revision,
+      request.created_at,
+      JSON.stringify(request),
+    );
+  }
+
+  /** Every flag's change requests, newest first; those in `statuses` or of one flag when given. */
+  listChangeRequests(query: { statuses?: readonly RequestStatus[] | undefined; flag?: string | undefined; limit: number }): ChangeRequest[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (query.statuses) {
+      where.push(`status IN (${query.statuses.map(() => '?').join(', ')})`);
+      args.push(...query.statuses);
+    }
+    if (query.flag) {
+      where.push('flag = ?');
+      args.push(query.flag);
+    }
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    return this.sql
+      .exec<{ request: string }>(`SELECT request FROM change_requests ${filter} ORDER BY created_at DESC, id DESC LIMIT ?`, ...args, query.limit)
+      .toArray()
+      .map((row) => JSON.parse(row.request) as ChangeRequest);
   }
 
   // ------------------------------------------------------------------ segments

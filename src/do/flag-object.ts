@@ -8,20 +8,35 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { flagMigrations } from '../../migrations/flag';
-import { withIdempotencyKey, type FlagEvent } from '../flags/notifications';
+import {
+  applied,
+  applyAtRefusal,
+  decided,
+  failed,
+  isDue,
+  needsApproval,
+  refusal,
+  requestId,
+  staleness,
+  type ChangeRequest,
+  type RequestAction,
+  type RequestActor,
+  type RequestedChange,
+  type RequestStatus,
+} from '../flags/change-requests';
+import { requestEvent, withIdempotencyKey, type FlagEvent, type RequestEventKind } from '../flags/notifications';
 import { historyPage, type HistoryEntry, type HistoryPage } from '../flags/history';
-import type { PlanCommand, PlanDefinition } from '../flags/plan/body';
 import { nextPlanCheck, PLAN_ACTOR } from '../flags/plan/transitions';
 import { AUTO_KILL_ACTOR, decide, type ChangeContext, type Command, type Decision, type Effect } from '../flags/pipeline';
 import type { Report, ReportOutcome, Usage } from '../flags/reports';
-import { fail, ok, versionMismatch, type Result } from '../flags/result';
+import { fail, ok, versionMismatch, type Failure, type Result } from '../flags/result';
 import { KV_KEYS } from '../flags/model';
-import { toSnapshot, type CreateFlagInput, type FlagConfig, type FlagPatch } from '../flags/schema';
+import { toSnapshot, type CreateFlagInput, type FlagConfig } from '../flags/schema';
 import { flagStatus, summarise } from '../flags/status';
 import { bucketSizeMs, bucketStart, errorRate, windowFloor } from '../flags/window';
 import type { Env } from '../env';
 import type { CatalogEntry } from './catalog-object';
-import { catalogStub, type FlagApi, type FlagHealth, type FlagView } from './stubs';
+import { catalogStub, type FlagApi, type FlagHealth, type FlagView, type RequestOutcome, type Submission, type Submitted } from './stubs';
 import { FlagStore } from './flag-store';
 import { Outbox, type Channel } from './outbox';
 import { applyMigrations } from './migrations';
@@ -37,7 +52,11 @@ interface Who {
   reason?: string | undefined;
 }
 
-type FlagOutboxKind = 'kv' | 'catalog' | 'slack' | 'webhook';
+/** The actor of a scheduled change's failure at its time. */
+const SCHEDULE_ACTOR = 'schedule';
+
+/** `requests`: a change request's newest state, to the catalog's index. */
+type FlagOutboxKind = 'kv' | 'catalog' | 'requests' | 'slack' | 'webhook';
 
 export class FlagObject extends DurableObject<Env> implements FlagApi {
   private readonly store: FlagStore;
@@ -68,35 +87,90 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
     return flag.ok ? ok(this.view(flag.value)) : flag;
   }
 
-  patch(flagId: string, patch: FlagPatch, actor: string, ifMatch?: number): Promise<Result<FlagView>> {
-    return this.answer(this.change(flagId, { kind: 'patch', patch }, { actor, reason: patch.reason, ifMatch }));
-  }
-
-  setRollout(flagId: string, percentage: number, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
-    return this.answer(this.change(flagId, { kind: 'rollout', percentage }, { actor, reason, ifMatch }));
-  }
-
   kill(flagId: string, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
     return this.answer(this.change(flagId, { kind: 'kill' }, { actor, reason, ifMatch }));
   }
 
-  archive(flagId: string, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
-    return this.answer(this.change(flagId, { kind: 'archive' }, { actor, reason, ifMatch }));
+  /**
+   * Every admin write but creation and a kill: applied at once, or held as a change request when
+   * the flag is protected and the author may not approve, or when it carries `apply_at`. A change
+   * the pipeline would refuse is refused now, and one that would change nothing is not held.
+   */
+  async submit(flagId: string, change: RequestedChange, who: Submission): Promise<Result<Submitted>> {
+    const loaded = this.loadForChange(flagId, who.ifMatch);
+    if (!loaded.ok) return this.refused(loaded);
+    const flag = loaded.value;
+    const needs = needsApproval(flag, change, who);
+    if (!needs && who.applyAt === undefined) {
+      const result = await this.answer(this.change(flagId, this.command(change), who));
+      return result.ok ? ok({ kind: 'applied', flag: result.value }) : result;
+    }
+    const now = this.clock.now();
+    const early = who.applyAt === undefined ? null : applyAtRefusal(who.applyAt, now);
+    if (early) return early;
+    const tried = decide(flag, this.command(change), { actor: who.actor, reason: who.reason, now });
+    if (!tried.ok) return tried;
+    if (!tried.value) return ok({ kind: 'applied', flag: this.view(flag) });
+    const n = this.store.nextRequestNumber();
+    const request: ChangeRequest = {
+      id: requestId(flagId, n),
+      flag: flagId,
+      author: who.actor,
+      base_version: flag.version,
+      change,
+      reason: who.reason ?? null,
+      status: needs ? 'pending' : 'scheduled',
+      needs_approval: needs,
+      ...(who.applyAt === undefined ? {} : { apply_at: isoOf(who.applyAt) }),
+      created_at: isoOf(now),
+      updated_at: isoOf(now),
+      revision: 1,
+    };
+    this.ctx.storage.transactionSync(() => this.saveRequest(n, request, 'requested', who.actor, flag));
+    await this.drainAndWait();
+    return ok({ kind: 'held', request });
   }
 
-  revert(flagId: string, version: number, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
-    const target = this.store.historyEntry(version)?.after ?? null;
-    return this.answer(this.change(flagId, { kind: 'revert', version, target }, { actor, reason, ifMatch }));
+  /**
+   * Approves, rejects or cancels a change request. An approval applies the change at once as one
+   * new version (or schedules it, when its `apply_at` lies ahead), or answers 409 when the flag
+   * has moved past the request's `base_version`. A refusal changes nothing.
+   */
+  async actOnRequest(flagId: string, n: number, action: RequestAction, who: RequestActor & { note?: string | undefined }): Promise<Result<RequestOutcome>> {
+    const flag = this.store.config();
+    const request = flag?.id === flagId ? this.store.changeRequest(n) : null;
+    if (!flag || !request) return fail(404, 'not_found', `change request ${requestId(flagId, n)} not found`);
+    const refused = refusal(request, action, who);
+    if (refused) return refused;
+    const stale = action === 'approve' ? staleness(request, flag) : null;
+    if (stale) {
+      const details = { base_version: request.base_version, current_version: flag.version };
+      return fail(409, 'conflict', `change request ${request.id} was made against version ${request.base_version}, and ${stale}: make the change again`, details);
+    }
+    const now = this.clock.now();
+    const next = decided(request, action, who, who.note, isoOf(now));
+    const result = this.ctx.storage.transactionSync((): Result<ChangeRequest> => {
+      if (action === 'approve' && isDue(next, now)) return this.applyRequest(n, next, flag, now, who.actor);
+      this.saveRequest(n, next, action === 'approve' ? 'approved' : action === 'reject' ? 'rejected' : 'cancelled', who.actor, flag);
+      return ok(next);
+    });
+    if (!result.ok) return result;
+    this.afterChange();
+    await this.drainAndWait();
+    return ok({ request: result.value, flag: this.view(this.store.config() ?? flag) });
   }
 
-  /** `PUT /admin/flags/:id/plan`: stores a draft plan (refused while one is running or paused). */
-  setPlan(flagId: string, definition: PlanDefinition, actor: string, ifMatch?: number): Promise<Result<FlagView>> {
-    return this.answer(this.change(flagId, { kind: 'plan_set', definition }, { actor, ifMatch }));
+  changeRequest(flagId: string, n: number): Result<ChangeRequest> {
+    const flag = this.load(flagId, { allowArchived: true });
+    if (!flag.ok) return flag;
+    const request = this.store.changeRequest(n);
+    return request ? ok(request) : fail(404, 'not_found', `change request ${requestId(flagId, n)} not found`);
   }
 
-  /** `POST /admin/flags/:id/plan/<command>`: start, pause, resume, abort or advance now. */
-  controlPlan(flagId: string, command: PlanCommand, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>> {
-    return this.answer(this.change(flagId, { kind: 'plan_control', command }, { actor, reason, ifMatch }));
+  /** The flag's change requests, newest first (those in `statuses` when given). */
+  changeRequests(flagId: string, statuses: readonly RequestStatus[] | undefined, limit: number): Result<ChangeRequest[]> {
+    const flag = this.load(flagId, { allowArchived: true });
+    return flag.ok ? ok(this.store.changeRequests(statuses, limit)) : flag;
   }
 
   history(flagId: string, limit: number, before?: number): Result<HistoryPage<HistoryEntry>> {
@@ -178,12 +252,13 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
 
   // ------------------------------------------------------------------ alarm and outbox
 
-  /** One alarm for everything timed: window pruning, the plan's next step and the outbox. */
+  /** One alarm for everything timed: window pruning, scheduled changes, the plan's next step and the outbox. */
   override async alarm(): Promise<void> {
     const flag = this.store.config();
     if (flag) {
       this.store.pruneBuckets(windowFloor(this.clock.now(), flag.auto_kill.window_seconds));
-      this.stepPlan(flag);
+      this.applyScheduled();
+      this.stepPlan(this.store.config() ?? flag);
     }
     await this.outbox.drain();
     await this.scheduleAlarm();
@@ -203,7 +278,25 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
     });
   }
 
-  /** The outbox channels: the snapshot to KV and the summary to the catalog (newest only), each notification on its own. */
+  /**
+   * Scheduled changes whose time has come, each in its own transaction, in the order they are due:
+   * applied as one new version, or marked failed (and notified) when the flag moved past the
+   * version they were made against or the pipeline refuses them.
+   */
+  private applyScheduled(): void {
+    const now = this.clock.now();
+    for (const { n, request } of this.store.dueRequests(now)) {
+      this.ctx.storage.transactionSync(() => {
+        const flag = this.store.config();
+        if (!flag) return;
+        const stale = staleness(request, flag);
+        const result = stale ? fail(409, 'conflict', stale) : this.applyRequest(n, request, flag, now, null);
+        if (!result.ok) this.saveRequest(n, failed(request, result.message, isoOf(now)), 'failed', SCHEDULE_ACTOR, flag);
+      });
+    }
+  }
+
+  /** The outbox channels: the snapshot to KV and the summary to the catalog (newest only), each request and notification on its own. */
   private channels(): Record<FlagOutboxKind, Channel> {
     const newest = (send: (flag: FlagConfig) => Promise<unknown>) => () => {
       const flag = this.store.config();
@@ -216,6 +309,7 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
     return {
       kv: { mode: 'latest', spaced: true, latest: newest((flag) => this.env.FLAGS_KV.put(KV_KEYS.flag(flag.id), JSON.stringify(toSnapshot(flag)))) },
       catalog: { mode: 'latest', latest: newest((flag) => catalogStub(this.env).upsertFlag(this.catalogEntry(flag))) },
+      requests: { mode: 'each', deliver: (row) => catalogStub(this.env).indexChangeRequest(JSON.parse(row.payload) as ChangeRequest) },
       slack: notify((event) => (this.env.SLACK_WEBHOOK_URL ? deliverSlack(this.env.SLACK_WEBHOOK_URL, event) : Promise.resolve())),
       webhook: notify((event) => (this.env.WEBHOOK_URL ? deliverWebhook(this.env.WEBHOOK_URL, this.env.WEBHOOK_SECRET, event) : Promise.resolve())),
     };
@@ -264,6 +358,35 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
     return decided;
   }
 
+  /**
+   * Applies a change request through the pipeline as one new version whose history names the
+   * request, its author and its approver; `approvedBy` notifies the approval too. Call inside a
+   * transaction; a refusal stores nothing.
+   */
+  private applyRequest(n: number, request: ChangeRequest, flag: FlagConfig, now: number, approvedBy: string | null): Result<ChangeRequest> {
+    const { id, author, approved_by, apply_at, reason } = request;
+    const context: ChangeContext = { actor: author, reason: reason ?? undefined, now, request: { id, author, approved_by, apply_at } };
+    const stored = this.decideAndStore(flag, this.command(request.change), context);
+    if (!stored.ok) return stored;
+    const after = stored.value?.after ?? flag;
+    const next = applied(request, after.version, isoOf(now));
+    this.saveRequest(n, next, approvedBy === null ? null : 'approved', approvedBy ?? author, after);
+    return ok(next);
+  }
+
+  /** Stores a request's new state, queues it for the catalog's index and notifies `event`. Call inside a transaction. */
+  private saveRequest(n: number, request: ChangeRequest, event: RequestEventKind | null, actor: string, flag: FlagConfig): void {
+    this.store.saveChangeRequest(n, request);
+    this.outbox.enqueue('requests', flag.version, request);
+    if (event) this.queue({ kind: 'notify', event: requestEvent(event, request, flag, actor, request.updated_at) }, flag.version);
+  }
+
+  /** The pipeline's command for a requested change (a revert finds the version it restores). */
+  private command(change: RequestedChange): Command {
+    if (change.kind !== 'revert') return change;
+    return { kind: 'revert', version: change.version, target: this.store.historyEntry(change.version)?.after ?? null };
+  }
+
   /** Turns one effect of a stored change into its outbox rows (or does it, when it is local). */
   private queue(effect: Effect, version: number): void {
     switch (effect.kind) {
@@ -286,14 +409,23 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
    * free), so the list read right after a change shows it; a slow publish is not waited for.
    */
   private async answer(result: Result<FlagConfig>): Promise<Result<FlagView>> {
-    if (!result.ok) {
-      // A 412 shows the flag as it now is, status included, so a client can redraw from it.
-      const current = this.store.config();
-      return result.code === 'version_mismatch' && current ? { ...result, details: { current: this.view(current) } } : result;
-    }
+    if (!result.ok) return this.refused(result);
     const publishing = this.outbox.publishing();
     if (publishing) await Promise.race([publishing, scheduler.wait(SETTLE_WAIT_MS)]);
     return ok(this.view(result.value));
+  }
+
+  /** A 412 shows the flag as it now is, status included, so a client can redraw from it. */
+  private refused(failure: Failure): Failure {
+    const current = this.store.config();
+    return failure.code === 'version_mismatch' && current ? { ...failure, details: { current: this.view(current) } } : failure;
+  }
+
+  /** Delivers what is due (a request to the catalog's index among it) and waits a little for it, so a list read next shows it. */
+  private async drainAndWait(): Promise<void> {
+    const draining = this.outbox.drain();
+    this.ctx.waitUntil(draining);
+    await Promise.race([draining, scheduler.wait(SETTLE_WAIT_MS)]);
   }
 
   /** The flag as the admin API shows it: its config and its one-word status. */
@@ -306,16 +438,21 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
     this.ctx.waitUntil(this.outbox.drain());
   }
 
-  /** The alarm serves the earliest of: an outbox row due, the next bucket to prune, the plan's next step. */
+  /** The alarm serves the earliest of: an outbox row due, the next bucket to prune, a scheduled change, the plan's next step. */
   private scheduleAlarm(): Promise<void> {
     const flag = this.store.config();
     const oldest = this.store.oldestBucket();
     const window = flag?.auto_kill.window_seconds;
     const prune = window !== undefined && oldest !== null ? oldest + window * 1000 + bucketSizeMs(window) : null;
-    return scheduleAlarm(this.ctx.storage, this.clock, [this.outbox.nextAttempt(), prune, flag ? nextPlanCheck(flag) : null]);
+    const times = [this.outbox.nextAttempt(), prune, this.store.nextScheduled(), flag ? nextPlanCheck(flag) : null];
+    return scheduleAlarm(this.ctx.storage, this.clock, times);
   }
 
   private catalogEntry(flag: FlagConfig): CatalogEntry {
     return { summary: summarise(flag), snapshot: toSnapshot(flag) };
   }
+}
+
+function isoOf(ms: number): string {
+  return new Date(ms).toISOString();
 }

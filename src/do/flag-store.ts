@@ -1,10 +1,11 @@
 /**
- * SQL access for one flag object: config, history, window buckets, exposures, state (the outbox
- * is `outbox.ts`).
+ * SQL access for one flag object: config, history, window buckets, exposures, change requests,
+ * state (the outbox is `outbox.ts`).
  * Synchronous by design (Durable Object SQLite), so callers compose it inside `transactionSync`.
  */
 import type { FlagConfig } from '../flags/schema';
 import type { FlagAction } from '../flags/changes';
+import type { ChangeRequest, RequestStatus } from '../flags/change-requests';
 import type { HistoryEntry } from '../flags/history';
 import type { WindowCounts } from '../flags/window';
 import { StateTable } from './state-table';
@@ -150,6 +151,56 @@ export class FlagStore {
 
   exposures(): { variant: string; count: number; last_at: number }[] {
     return this.sql.exec<{ variant: string; count: number; last_at: number }>('SELECT * FROM exposures ORDER BY variant').toArray();
+  }
+
+  // ---- change requests ----
+  /** The number of the flag's next change request. */
+  nextRequestNumber(): number {
+    return (this.sql.exec<{ n: number | null }>('SELECT MAX(n) AS n FROM change_requests').one().n ?? 0) + 1;
+  }
+
+  saveChangeRequest(n: number, request: ChangeRequest): void {
+    this.sql.exec(
+      `INSERT INTO change_requests (n, status, apply_at, request) VALUES (?, ?, ?, ?)
+       ON CONFLICT (n) DO UPDATE SET status = excluded.status, apply_at = excluded.apply_at, request = excluded.request`,
+      n,
+      request.status,
+      request.apply_at === undefined ? null : Date.parse(request.apply_at),
+      JSON.stringify(request),
+    );
+  }
+
+  changeRequest(n: number): ChangeRequest | null {
+    const row = this.sql.exec<{ request: string }>('SELECT request FROM change_requests WHERE n = ?', n).toArray()[0];
+    return row ? (JSON.parse(row.request) as ChangeRequest) : null;
+  }
+
+  /** Newest first; only those in `statuses` when given. */
+  changeRequests(statuses: readonly RequestStatus[] | undefined, limit: number): ChangeRequest[] {
+    const rows = statuses
+      ? this.sql.exec<{ request: string }>(
+          `SELECT request FROM change_requests WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY n DESC LIMIT ?`,
+          ...statuses,
+          limit,
+        )
+      : this.sql.exec<{ request: string }>('SELECT request FROM change_requests ORDER BY n DESC LIMIT ?', limit);
+    return rows.toArray().map((row) => JSON.parse(row.request) as ChangeRequest);
+  }
+
+  /** Scheduled requests due at `nowMs`, in the order they were made. */
+  dueRequests(nowMs: number): { n: number; request: ChangeRequest }[] {
+    return this.sql
+      .exec<{ n: number; request: string }>(
+        "SELECT n, request FROM change_requests WHERE status = 'scheduled' AND COALESCE(apply_at, 0) <= ? ORDER BY apply_at, n",
+        nowMs,
+      )
+      .toArray()
+      .map((row) => ({ n: row.n, request: JSON.parse(row.request) as ChangeRequest }));
+  }
+
+  /** When the next scheduled request is due (ms), or null. */
+  nextScheduled(): number | null {
+    return this.sql.exec<{ at: number | null }>("SELECT MIN(COALESCE(apply_at, 0)) AS at FROM change_requests WHERE status = 'scheduled'").one().at;
   }
 
   // ---- state ----

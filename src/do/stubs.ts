@@ -6,11 +6,11 @@
  * module never imports the class that imports it (no cycle); the catalog's are read off its class.
  */
 import type { Env } from '../env';
+import type { ChangeRequest, RequestAction, RequestActor, RequestedChange, RequestStatus } from '../flags/change-requests';
 import type { HistoryEntry, HistoryPage } from '../flags/history';
-import type { PlanCommand, PlanDefinition } from '../flags/plan/body';
 import type { Report, ReportOutcome, Usage } from '../flags/reports';
 import type { Result } from '../flags/result';
-import type { CreateFlagInput, FlagConfig, FlagPatch } from '../flags/schema';
+import type { CreateFlagInput, FlagConfig } from '../flags/schema';
 import type { FlagStatus } from '../flags/status';
 import type { CatalogObject } from './catalog-object';
 
@@ -37,17 +37,32 @@ export interface FlagHealth {
   pending_side_effects: { kind: string; count: number; attempts: number }[];
 }
 
+/** Who submits an admin write, and how. */
+export interface Submission extends RequestActor {
+  reason?: string | undefined;
+  ifMatch?: number | undefined;
+  /** Schedules the change (ms since epoch). */
+  applyAt?: number | undefined;
+}
+
+/** A write applied at once, or held as a change request (for approval or for its time). */
+export type Submitted = { kind: 'applied'; flag: FlagView } | { kind: 'held'; request: ChangeRequest };
+
+/** A change request after an approval, rejection or cancellation, and the flag as it then stands. */
+export interface RequestOutcome {
+  request: ChangeRequest;
+  flag: FlagView;
+}
+
 /** What a flag object (one per flag, `idFromName(flagId)`) answers over RPC. */
 export interface FlagApi {
   create(input: CreateFlagInput, actor: string): Promise<Result<FlagView>>;
   get(flagId: string): Result<FlagView>;
-  patch(flagId: string, patch: FlagPatch, actor: string, ifMatch?: number): Promise<Result<FlagView>>;
-  setRollout(flagId: string, percentage: number, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>>;
   kill(flagId: string, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>>;
-  archive(flagId: string, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>>;
-  revert(flagId: string, version: number, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>>;
-  setPlan(flagId: string, definition: PlanDefinition, actor: string, ifMatch?: number): Promise<Result<FlagView>>;
-  controlPlan(flagId: string, command: PlanCommand, actor: string, reason?: string, ifMatch?: number): Promise<Result<FlagView>>;
+  submit(flagId: string, change: RequestedChange, who: Submission): Promise<Result<Submitted>>;
+  actOnRequest(flagId: string, n: number, action: RequestAction, who: RequestActor & { note?: string | undefined }): Promise<Result<RequestOutcome>>;
+  changeRequest(flagId: string, n: number): Result<ChangeRequest>;
+  changeRequests(flagId: string, statuses: readonly RequestStatus[] | undefined, limit: number): Result<ChangeRequest[]>;
   history(flagId: string, limit: number, before?: number): Result<HistoryPage<HistoryEntry>>;
   report(flagId: string, report: Report): Result<ReportOutcome>;
   recordUsage(flagId: string, usage: Usage): Result<{ recorded: number }>;
@@ -78,6 +93,8 @@ type CatalogApi = Pick<
   | 'deleteSegment'
   | 'segmentHistory'
   | 'missingSegments'
+  | 'indexChangeRequest'
+  | 'listChangeRequests'
 >;
 
 export type FlagStub = RpcView<FlagApi>;

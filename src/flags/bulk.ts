@@ -59,6 +59,8 @@ export interface BulkResult {
   status: number;
   /** The flag's version after the action (unchanged when there was nothing to change). */
   version?: number;
+  /** The change request holding the action (a protected flag, and a caller who may not approve): status 202. */
+  change_request?: string;
   error?: { code: ErrorCode | 'internal_error'; message: string };
 }
 

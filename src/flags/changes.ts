@@ -2,7 +2,7 @@
  * Pure state transitions of a flag. Each returns the next configuration (version + 1) or a
  * failure; the flag object stores the result, its history entry and its side effects together.
  */
-import { EDITABLE_FIELDS, type CreateFlagInput, type FlagConfig, type FlagPatch } from './schema';
+import { EDITABLE_FIELDS, REVERTED_FIELDS, type CreateFlagInput, type FlagConfig, type FlagPatch } from './schema';
 import { invalid, ok, toFieldIssues, type Result } from './result';
 import { validateFlagConfig } from './validate';
 
@@ -49,9 +49,9 @@ export function archived(flag: FlagConfig, nowIso: string): FlagConfig {
   return bump({ ...flag, archived: true }, nowIso);
 }
 
-/** Restores the editable fields of `target` (an earlier version) as a new version. */
+/** Restores the editable fields of `target` (an earlier version), protection aside, as a new version. */
 export function reverted(flag: FlagConfig, target: FlagConfig, nowIso: string): Result<FlagConfig> {
-  const restored = Object.fromEntries(EDITABLE_FIELDS.map((key) => [key, target[key] ?? null]));
+  const restored = Object.fromEntries(REVERTED_FIELDS.map((key) => [key, target[key] ?? null]));
   return checked(bump(withFields(flag, restored), nowIso));
 }
 

@@ -2,13 +2,25 @@
  * Which changes notify the team, and what they say. Kills (manual or automatic), turning a flag
  * off, re-enables,
  * rollout changes (a rollout plan's steps and roll-backs among them) and paused rollout plans
- * notify; other edits only go to the history.
+ * notify; other edits only go to the history. Change requests notify when they are made,
+ * approved, rejected or cancelled, and when a scheduled one fails (`requestEvent`).
  */
 import type { FlagAction } from './changes';
+import type { ChangeRequest } from './change-requests';
 import type { FlagConfig } from './schema';
 
+/** What happened to a change request. */
+export type RequestEventKind = 'requested' | 'approved' | 'rejected' | 'cancelled' | 'failed';
+
 export interface FlagEvent {
-  event: 'flag.killed' | 'flag.auto_killed' | 'flag.disabled' | 'flag.enabled' | 'flag.rollout_changed' | 'flag.plan_paused';
+  event:
+    | 'flag.killed'
+    | 'flag.auto_killed'
+    | 'flag.disabled'
+    | 'flag.enabled'
+    | 'flag.rollout_changed'
+    | 'flag.plan_paused'
+    | `flag.change_${RequestEventKind}`;
   flag_id: string;
   version: number;
   actor: string;
@@ -16,11 +28,13 @@ export interface FlagEvent {
   before: { enabled: boolean; rollout_percentage: number } | null;
   after: { enabled: boolean; rollout_percentage: number };
   details?: Record<string, unknown>;
+  /** The change request a `flag.change_*` event is about. */
+  change_request?: Pick<ChangeRequest, 'id' | 'author' | 'status' | 'change' | 'apply_at' | 'approved_by' | 'decided_by' | 'note'>;
   at: string;
   /** Human-readable line, the Slack message. */
   text: string;
   /**
-   * `<flag_id>:<version>:<event>`, also sent as the `Idempotency-Key` header. Delivery is at least
+   * `<flag_id>:<version>:<event>` (`<request id>:<event>` for a change request's), also sent as the `Idempotency-Key` header. Delivery is at least
    * once (a crash between a delivery and its record re-sends it): receivers de-duplicate on this.
    */
   idempotency_key: string;
@@ -40,7 +54,40 @@ export function eventFor(
 
 /** The event with its key; events queued before keys existed get theirs when they are delivered. */
 export function withIdempotencyKey(event: Omit<FlagEvent, 'idempotency_key'>): FlagEvent {
-  return { ...event, idempotency_key: `${event.flag_id}:${event.version}:${event.event}` };
+  const subject = event.change_request ? event.change_request.id : `${event.flag_id}:${event.version}`;
+  return { ...event, idempotency_key: `${subject}:${event.event}` };
+}
+
+const REQUEST_WORDS: Record<RequestEventKind, string> = {
+  requested: '📝 Change requested',
+  approved: '✅ Change approved',
+  rejected: '❌ Change rejected',
+  cancelled: '↩️ Change cancelled',
+  failed: '⚠️ Scheduled change failed',
+};
+
+/** The event of a change request's step; `flag` is the flag as it stands. */
+export function requestEvent(kind: RequestEventKind, request: ChangeRequest, flag: FlagConfig, actor: string, atIso: string): FlagEvent {
+  const state = { enabled: flag.enabled, rollout_percentage: flag.rollout_percentage };
+  const { id, author, status, change, apply_at, approved_by, decided_by, note } = request;
+  const when = apply_at && kind !== 'failed' ? `, to apply at ${apply_at}` : '';
+  const why = note ? `: ${note}` : request.reason && kind === 'requested' ? ` (${request.reason})` : '';
+  return withIdempotencyKey({
+    event: `flag.change_${kind}`,
+    flag_id: flag.id,
+    version: flag.version,
+    actor,
+    reason: kind === 'requested' ? request.reason : (note ?? null),
+    before: state,
+    after: state,
+    change_request: { id, author, status, change, ...defined({ apply_at, approved_by, decided_by, note }) },
+    at: atIso,
+    text: `${REQUEST_WORDS[kind]} on "${flag.id}" (${change.kind}, ${id}) by ${actor}${when}${why}`,
+  });
+}
+
+function defined<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function eventOf(

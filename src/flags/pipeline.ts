@@ -46,6 +46,16 @@ export interface ChangeContext {
   actor: string;
   reason?: string | undefined;
   now: number;
+  /** The change request this change applies (its history entry names it, its author and approver). */
+  request?: AppliedRequest | undefined;
+}
+
+/** What the history records of an applied change request. */
+export interface AppliedRequest {
+  id: string;
+  author: string;
+  approved_by?: string | undefined;
+  apply_at?: string | undefined;
 }
 
 /** A side effect of a stored change, queued in the same transaction and delivered afterwards. */
@@ -154,7 +164,8 @@ function finish(before: FlagConfig | null, proposal: Proposal, context: ChangeCo
   const outside = action.startsWith('plan_') ? { after: proposal.after } : afterOutsideChange(before, proposal.after, actor, context.now);
   const after = withStatusFacts(action, outside.after, proposal.details);
   const planChanged = JSON.stringify(before?.plan) !== JSON.stringify(after.plan);
-  const details = outside.note ? { ...proposal.details, plan: outside.note } : proposal.details;
+  const planned = outside.note ? { ...proposal.details, plan: outside.note } : proposal.details;
+  const details = context.request ? { ...planned, change_request: context.request } : planned;
   const history: HistoryEntry = {
     version: after.version,
     action,

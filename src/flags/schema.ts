@@ -144,13 +144,18 @@ export const flagFields = {
   rules: z.array(ruleSchema).max(LIMITS.rules).default([]),
   /** Evaluable with a public client key (browsers, mobile apps); see src/http/client-keys.ts. */
   client_side: z.boolean().default(false),
+  /**
+   * Writes by someone who may not approve (`flags:approve`) are held as change requests; only an
+   * approver changes this field (src/flags/change-requests.ts).
+   */
+  protected: z.boolean().default(false),
 };
 
 /**
  * Fields with a default that flags stored before the field existed lack (read as the default):
  * optional in `FlagConfig`. Every field added later with a default goes here.
  */
-const ADDED_LATER = ['client_side'] as const satisfies readonly (keyof typeof flagFields)[];
+const ADDED_LATER = ['client_side', 'protected'] as const satisfies readonly (keyof typeof flagFields)[];
 
 /**
  * How a field reaches the KV snapshot when not as it is: `withheld` (descriptive and operational
@@ -162,6 +167,7 @@ const SNAPSHOT_RULES = {
   permanent: 'withheld',
   auto_kill: 'withheld',
   client_side: 'if_true',
+  protected: 'withheld',
 } as const satisfies Partial<Record<keyof typeof flagFields, 'withheld' | 'if_true'>>;
 
 /** A PATCH body takes each field as its create schema does, made optional, except these. */
@@ -177,12 +183,27 @@ type OverriddenField = keyof typeof patchOverrides;
 /** The fields an admin controls, in definition order: what a revert restores and a history entry compares. */
 export const EDITABLE_FIELDS = Object.keys(flagFields) as (keyof FlagFields)[];
 
+/** Fields a revert leaves as they are: whether a flag is protected is not undone by restoring a config. */
+const KEPT_BY_REVERT: readonly (keyof FlagFields)[] = ['protected'];
+
+/** What a revert restores. */
+export const REVERTED_FIELDS = EDITABLE_FIELDS.filter((key) => !KEPT_BY_REVERT.includes(key));
+
 /** `stale` names the stale-flag report (`GET /admin/flags/stale`), so no flag may take it. */
 const flagIdSchema = idSchema.refine((id) => id !== 'stale', 'is reserved for the stale-flag report');
 
 /** Body of `POST /admin/flags`. */
 export const createFlagSchema = z.object({ id: flagIdSchema, ...flagFields, reason: reasonSchema.optional() }).strict();
 export type CreateFlagInput = z.infer<typeof createFlagSchema>;
+
+/**
+ * `apply_at` on a write: the change is scheduled, applied by the flag's alarm at that time (and
+ * only once approved, on a protected flag). The flag object checks that it lies ahead.
+ */
+export const applyAtSchema = z.iso.datetime({ offset: true });
+export interface Scheduled {
+  apply_at?: string | undefined;
+}
 
 /** Body of `PATCH /admin/flags/:id`: any editable field; `null` clears an optional one. */
 export type FlagPatch = { [K in Exclude<keyof FlagFields, ClearableField | OverriddenField>]?: FlagFields[K] } & {
@@ -198,9 +219,11 @@ const patchShape = Object.fromEntries(
 );
 
 export const patchFlagSchema = z
-  .object({ ...patchShape, reason: reasonSchema.optional() })
+  .object({ ...patchShape, reason: reasonSchema.optional(), apply_at: applyAtSchema.optional() })
   .strict()
-  .refine((p) => Object.keys(p).some((k) => k !== 'reason'), { message: 'at least one field to change' }) as unknown as z.ZodType<FlagPatch>;
+  .refine((p) => Object.keys(p).some((k) => k !== 'reason' && k !== 'apply_at'), { message: 'at least one field to change' }) as unknown as z.ZodType<
+  FlagPatch & Scheduled
+>;
 
 /** `POST /admin/flags/:id/rollout`: the article's body; `flagId`, when sent, must match the path. */
 export const rolloutSchema = z
@@ -208,6 +231,7 @@ export const rolloutSchema = z
     percentage: percentageSchema,
     flagId: idSchema.optional(),
     reason: reasonSchema.optional(),
+    apply_at: applyAtSchema.optional(),
   })
   .strict();
 
@@ -216,7 +240,7 @@ export const killSchema = z
   .strict();
 
 export const revertSchema = z
-  .object({ version: z.number().int().min(1), reason: reasonSchema.optional() })
+  .object({ version: z.number().int().min(1), reason: reasonSchema.optional(), apply_at: applyAtSchema.optional() })
   .strict();
 
 export const historyQuerySchema = z

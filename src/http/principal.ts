@@ -4,7 +4,11 @@
  * (roles.ts) share these names without importing each other in a loop.
  */
 
-export const SCOPES = ['flags:read', 'flags:write', 'reports:write', 'evaluate'] as const;
+/**
+ * `flags:approve`: approve, reject or cancel change requests and mark flags protected; a write to
+ * a protected flag by a principal without it is held for approval (src/flags/change-requests.ts).
+ */
+export const SCOPES = ['flags:read', 'flags:write', 'flags:approve', 'reports:write', 'evaluate'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** People's roles, lowest to highest. */
@@ -16,6 +20,11 @@ export interface Principal {
   name: string;
   scopes: readonly Scope[];
   via: 'token' | 'access';
-  /** A person's role (Access sign-in only); approvals check for `admin`. */
+  /** A person's role (Access sign-in only); an admin holds `flags:approve`. */
   role?: Role;
+}
+
+/** Whether `principal` may approve change requests and mark flags protected. */
+export function mayApprove(principal: Principal): boolean {
+  return principal.scopes.includes('flags:approve');
 }

@@ -10,14 +10,11 @@
 import { z } from 'zod';
 import { ROLES, type Role, type Scope } from './principal';
 
-/**
- * What each role may do, as the API's scopes. `admin` has an editor's scopes; what only an admin
- * may do beyond that (approving, marking flags protected) is checked on `Principal.role`.
- */
+/** What each role may do, as the API's scopes: an admin also approves and marks flags protected. */
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   viewer: ['flags:read'],
   editor: ['flags:read', 'flags:write'],
-  admin: ['flags:read', 'flags:write'],
+  admin: ['flags:read', 'flags:write', 'flags:approve'],
 };
 
 const entrySchema = z

@@ -1,6 +1,7 @@
 /** The admin API: flags, their history, health and the stale-flag report (see docs/api.md). */
 import { Router, type IRequest } from 'itty-router';
 import { z } from 'zod';
+import type { RequestedChange } from '../flags/change-requests';
 import { BULK_CONCURRENCY, bulkOperation, bulkSchema, mapConcurrent, type BulkResult } from '../flags/bulk';
 import { listQuerySchema } from '../flags/list-query';
 import { planCommandSchema, planControlSchema, setPlanSchema } from '../flags/plan/body';
@@ -14,12 +15,15 @@ import {
   rolloutSchema,
   type FlagConfig,
 } from '../flags/schema';
+import { reasonSchema } from '../flags/primitives';
 import { accessConfigured } from '../http/access';
 import { identify, scoped, type AuthenticatedRequest } from '../http/auth';
 import { ifMatchVersion, parseQuery, readJson } from '../http/body';
+import { mayApprove, type Principal } from '../http/principal';
 import { HttpError, json } from '../http/responses';
 import type { Env } from '../env';
-import { catalogStub, flagStub } from '../do/stubs';
+import { catalogStub, flagStub, type Submitted } from '../do/stubs';
+import { requestQuerySchema } from './change-requests';
 import { requireClientSideRoom } from './client-side';
 import { flagIdParam, requireSegments, unwrap, type Args } from './context';
 
@@ -37,6 +41,43 @@ function sameFlagId(body: { flagId?: string | undefined }, id: string): void {
 
 function flagResponse(flag: FlagConfig, status = 200, extra: HeadersInit = {}): Response {
   return json({ success: true, flag }, status, { ETag: `"${flag.version}"`, ...extra });
+}
+
+const protectionSchema = z.object({ protected: z.boolean(), reason: reasonSchema.optional() }).strict();
+
+/** Only an approver marks a flag protected or lifts it: a 403 naming the field for anyone else. */
+function protectionAllowed(principal: Principal, body: { protected?: unknown }): void {
+  if (body.protected === undefined || mayApprove(principal)) return;
+  throw new HttpError(403, 'forbidden', 'only an approver (flags:approve) may change "protected"', [
+    { path: 'protected', message: 'needs the flags:approve scope (the admin role)' },
+  ]);
+}
+
+/**
+ * An admin write through the flag object: 200 with the flag when it applied, 202 with the change
+ * request when it is held (a protected flag and an author who may not approve, or `apply_at`).
+ */
+async function submit(
+  request: AdminRequest,
+  env: Env,
+  id: string,
+  change: RequestedChange,
+  options: { reason?: string | undefined; ifMatch?: number | undefined; apply_at?: string | undefined } = {},
+): Promise<Response> {
+  const who = {
+    actor: request.principal.name,
+    mayApprove: mayApprove(request.principal),
+    reason: options.reason,
+    ifMatch: options.ifMatch,
+    applyAt: options.apply_at === undefined ? undefined : Date.parse(options.apply_at),
+  };
+  return submittedResponse(unwrap(await flagStub(env, id).submit(id, change, who)));
+}
+
+function submittedResponse(submitted: Submitted): Response {
+  if (submitted.kind === 'applied') return flagResponse(submitted.flag);
+  const { request } = submitted;
+  return json({ success: true, change_request: request }, 202, { Location: `/admin/change-requests/${encodeURIComponent(request.id)}` });
 }
 
 /**
@@ -65,6 +106,7 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
   })
   .post('/flags', scoped('flags:write'), async (request, env) => {
     const input = await readJson(request, createFlagSchema);
+    if (input.protected) protectionAllowed(request.principal, input);
     await requireSegments(env, input.rules);
     await requireClientSideRoom(env, input.id, input.client_side);
     const flag = unwrap(await flagStub(env, input.id).create(input, request.principal.name));
@@ -73,12 +115,14 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
   .post('/flags/bulk', scoped('flags:write'), async (request, env) => {
     const body = await readJson(request, bulkSchema);
     const operation = bulkOperation(body);
-    const actor = request.principal.name;
+    const who = { actor: request.principal.name, mayApprove: mayApprove(request.principal), reason: body.reason };
     const results = await mapConcurrent(body.ids, BULK_CONCURRENCY, async (id): Promise<BulkResult> => {
       try {
-        const stub = flagStub(env, id);
-        const result = operation.kind === 'archive' ? await stub.archive(id, actor, body.reason) : await stub.patch(id, operation.patch, actor);
-        if (result.ok) return { id, ok: true, status: 200, version: result.value.version };
+        const result = await flagStub(env, id).submit(id, operation, who);
+        if (result.ok) {
+          const done = result.value;
+          return done.kind === 'held' ? { id, ok: true, status: 202, change_request: done.request.id } : { id, ok: true, status: 200, version: done.flag.version };
+        }
         return { id, ok: false, status: result.status, error: { code: result.code, message: result.message } };
       } catch (error) {
         // One unreachable flag object must not hide the results of the others.
@@ -95,24 +139,31 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
   .patch('/flags/:id', scoped('flags:write'), async (request, env) => {
     const id = flagIdParam(request);
     const ifMatch = ifMatchVersion(request);
-    const patch = await readJson(request, patchFlagSchema);
+    const { apply_at, reason, ...patch } = await readJson(request, patchFlagSchema);
+    protectionAllowed(request.principal, patch);
     await requireSegments(env, patch.rules);
     await requireClientSideRoom(env, id, patch.client_side);
-    return flagResponse(unwrap(await flagStub(env, id).patch(id, patch, request.principal.name, ifMatch)));
+    return submit(request, env, id, { kind: 'patch', patch }, { reason, ifMatch, apply_at });
+  })
+  .put('/flags/:id/protection', scoped('flags:approve'), async (request, env) => {
+    const id = flagIdParam(request);
+    const ifMatch = ifMatchVersion(request);
+    const { reason, ...patch } = await readJson(request, protectionSchema);
+    return submit(request, env, id, { kind: 'patch', patch }, { reason, ifMatch });
   })
   .delete('/flags/:id', scoped('flags:write'), async (request, env) => {
     const id = flagIdParam(request);
     const ifMatch = ifMatchVersion(request);
     const body = await readJson(request, killSchema, { optional: true });
     sameFlagId(body, id);
-    return flagResponse(unwrap(await flagStub(env, id).archive(id, request.principal.name, body.reason, ifMatch)));
+    return submit(request, env, id, { kind: 'archive' }, { reason: body.reason, ifMatch });
   })
   .post('/flags/:id/rollout', scoped('flags:write'), async (request, env) => {
     const id = flagIdParam(request);
     const ifMatch = ifMatchVersion(request);
     const body = await readJson(request, rolloutSchema);
     sameFlagId(body, id);
-    return flagResponse(unwrap(await flagStub(env, id).setRollout(id, body.percentage, request.principal.name, body.reason, ifMatch)));
+    return submit(request, env, id, { kind: 'rollout', percentage: body.percentage }, { ...body, ifMatch });
   })
   .post('/flags/:id/kill', scoped('flags:write'), async (request, env) => {
     const id = flagIdParam(request);
@@ -126,7 +177,7 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
     const id = flagIdParam(request);
     const ifMatch = ifMatchVersion(request);
     const body = await readJson(request, revertSchema);
-    return flagResponse(unwrap(await flagStub(env, id).revert(id, body.version, request.principal.name, body.reason, ifMatch)));
+    return submit(request, env, id, { kind: 'revert', version: body.version }, { ...body, ifMatch });
   })
   .get('/flags/:id/history', scoped('flags:read'), async (request, env) => {
     const id = flagIdParam(request);
@@ -142,7 +193,7 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
     const id = flagIdParam(request);
     const ifMatch = ifMatchVersion(request);
     const definition = await readJson(request, setPlanSchema);
-    return flagResponse(unwrap(await flagStub(env, id).setPlan(id, definition, request.principal.name, ifMatch)));
+    return submit(request, env, id, { kind: 'plan_set', definition }, { ifMatch });
   })
   .post('/flags/:id/plan/:command', scoped('flags:write'), async (request, env) => {
     const id = flagIdParam(request);
@@ -150,6 +201,11 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
     if (!command.success) return undefined; // not a plan command: falls through to the 404
     const ifMatch = ifMatchVersion(request);
     const body = await readJson(request, planControlSchema, { optional: true });
-    return flagResponse(unwrap(await flagStub(env, id).controlPlan(id, command.data, request.principal.name, body.reason, ifMatch)));
+    return submit(request, env, id, { kind: 'plan_control', command: command.data }, { reason: body.reason, ifMatch });
+  })
+  .get('/flags/:id/change-requests', scoped('flags:read'), async (request, env) => {
+    const id = flagIdParam(request);
+    const { status, limit } = parseQuery(request, requestQuerySchema);
+    return json({ change_requests: unwrap(await flagStub(env, id).changeRequests(id, status, limit)) });
   });
 

@@ -12,12 +12,12 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import worker from '../../src/index';
 import type { Env } from '../../src/env';
-import { installReceiver } from './receiver';
+import { installReceiver, type Delivery } from './receiver';
 
 export const AUDIENCE = '5b9f6a0c3e8d4f2a9b1c7e6d5a4f3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a';
 
 export const ROLES = {
-  admin: ['ada@acme.test'],
+  admin: ['ada@acme.test', 'ann@acme.test'],
   editor: ['*@acme.test'],
   viewer: ['vic@partner.test'],
 };
@@ -77,6 +77,11 @@ export class AccessTeam {
   /** How many times the Worker fetched the key set. */
   get certFetches(): number {
     return this.receiver.deliveries.filter((delivery) => delivery.url === this.certsUrl).length;
+  }
+
+  /** What the Worker posted to the notification receivers (Slack, webhook). */
+  get notifications(): Delivery[] {
+    return this.receiver.deliveries.filter((delivery) => delivery.url !== this.certsUrl);
   }
 
   restore(): void {

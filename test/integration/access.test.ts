@@ -25,7 +25,7 @@ describe('signing in through Access', () => {
     const access = await newTeam();
     const me = await access.call('GET', '/admin/me', { jwt: await access.token('ada@acme.test') });
     expect(me.status).toBe(200);
-    expect(me.body).toEqual({ name: 'ada@acme.test', email: 'ada@acme.test', role: 'admin', scopes: ['flags:read', 'flags:write'], via: 'access' });
+    expect(me.body).toEqual({ name: 'ada@acme.test', email: 'ada@acme.test', role: 'admin', scopes: ['flags:read', 'flags:write', 'flags:approve'], via: 'access' });
     const again = await access.call('GET', '/admin/whoami', { jwt: await access.token('eve@acme.test') });
     expect(again.body).toMatchObject({ name: 'eve@acme.test', role: 'editor', via: 'access' });
     expect(access.certFetches).toBe(1);
@@ -162,7 +162,7 @@ describe('alongside API tokens', () => {
     const access = await newTeam();
     const me = await access.call('GET', '/admin/me', { jwt: 'garbage', headers: { Authorization: `Bearer ${TOKENS.admin}` } });
     expect(me.status).toBe(200);
-    expect(me.body).toEqual({ name: 'admin', email: null, role: null, scopes: ['flags:read', 'flags:write', 'reports:write', 'evaluate'], via: 'token' });
+    expect(me.body).toEqual({ name: 'admin', email: null, role: null, scopes: ['flags:read', 'flags:write', 'flags:approve', 'reports:write', 'evaluate'], via: 'token' });
   });
 
   it('no credential: 401, and /admin/me says whether Access is configured', async () => {
