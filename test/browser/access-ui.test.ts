@@ -2,7 +2,8 @@
  * The admin UI behind a simulated Cloudflare Access (issue 16), in Chromium against `wrangler dev`.
  * The test runs a loopback key server (the team's /cdn-cgi/access/certs), starts the coordinator
  * with ACCESS_TEAM_DOMAIN pointing at it, and sends each page's requests with the
- * `Cf-Access-Jwt-Assertion` header Access would add, holding a token the test signs.
+ * `Cf-Access-Jwt-Assertion` header Access would add, holding a token the test signs. An editor's
+ * edit to a protected flag shows as pending, and an admin approves it in #/change-requests.
  */
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -115,6 +116,48 @@ describe('admin UI behind Cloudflare Access', () => {
     expect(await textOf(page.locator('main'))).toContain('Read-only: your role can view this flag');
     await screenshot(page, 'access-viewer.png');
     expect(errors).toEqual([]);
+  });
+
+  test("an editor's edit to a protected flag shows as pending, and another admin approves it", async () => {
+    const admin = apiClient(service.baseUrl, ADMIN_TOKEN);
+    expect((await admin('POST', '/admin/flags', { id: 'guarded-checkout', enabled: true, rollout_percentage: 10 })).status).toBe(201);
+    expect((await admin('PUT', '/admin/flags/guarded-checkout/protection', { protected: true })).status).toBe(200);
+
+    const editor = await pageAs('eve@acme.test');
+    await signedInAs(editor.page, 'eve@acme.test', 'editor');
+    await editor.page.goto(`${service.baseUrl}/admin#/flags/guarded-checkout`);
+    await editor.page.locator('.protection-state', { hasText: 'Protected' }).waitFor();
+    const serving = editor.page.locator('#sec-serving');
+    await serving.getByLabel('Rollout percentage').fill('35');
+    await serving.getByLabel('Reason').fill('needs sign-off');
+    await serving.getByRole('button', { name: 'Set rollout' }).click();
+    const pending = editor.page.locator('#sec-requests li.request[data-status="pending"]');
+    await pending.waitFor();
+    expect(await textOf(pending)).toContain('Set rollout to 35%');
+    expect(await textOf(pending)).toContain('waiting for approval');
+    expect(await textOf(editor.page.locator('.flag-head .meta'))).toContain('version 2 ');
+    expect(await editor.page.getByRole('button', { name: /^Approve / }).count()).toBe(0);
+    expect((await admin('GET', '/admin/flags/guarded-checkout')).body.flag).toMatchObject({ version: 2, rollout_percentage: 10 });
+    await screenshot(editor.page, 'access-pending.png');
+    expect(editor.errors).toEqual([]);
+
+    const approver = await pageAs('ada@acme.test');
+    await signedInAs(approver.page, 'ada@acme.test', 'admin');
+    await approver.page.goto(`${service.baseUrl}/admin#/change-requests`);
+    const row = approver.page.locator('tr[data-request="guarded-checkout~1"]');
+    await row.waitFor();
+    expect(await textOf(row)).toContain('eve@acme.test');
+    await row.getByRole('button', { name: 'Approve guarded-checkout~1' }).click();
+    await approver.page.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
+    await approver.page.locator('td.empty', { hasText: 'No change requests here.' }).waitFor();
+    const history = await admin('GET', '/admin/flags/guarded-checkout/history?limit=1');
+    expect(history.body.entries[0]).toMatchObject({
+      version: 3,
+      actor: 'eve@acme.test',
+      reason: 'needs sign-off',
+      details: { change_request: { id: 'guarded-checkout~1', approved_by: 'ada@acme.test' } },
+    });
+    expect(approver.errors).toEqual([]);
   });
 
   test('signing out goes through Access’s logout', async () => {

@@ -118,8 +118,9 @@ export const api = {
 
   /** Partial update guarded by the version the user was looking at. */
   patchFlag: (id, version, patch) => request('PATCH', flagPath(id), { body: patch, ifMatch: version }),
-  rollout: (id, version, percentage, reason) =>
-    request('POST', `${flagPath(id)}/rollout`, { body: withReason({ percentage }, reason), ifMatch: version }),
+  /** `applyAt` (ISO) schedules it; a write held for approval or for its time answers { change_request }. */
+  rollout: (id, version, percentage, reason, applyAt) =>
+    request('POST', `${flagPath(id)}/rollout`, { body: withReason(applyAt ? { percentage, apply_at: applyAt } : { percentage }, reason), ifMatch: version }),
   /** The kill switch never waits on a version check: stopping a bad feature wins over any edit. */
   kill: (id, reason) => request('POST', `${flagPath(id)}/kill`, { body: withReason({}, reason) }),
   archive: (id, version, reason) => request('DELETE', flagPath(id), { body: withReason({}, reason), ifMatch: version }),
@@ -127,6 +128,16 @@ export const api = {
   revert: (id, currentVersion, version, reason) =>
     request('POST', `${flagPath(id)}/revert`, { body: withReason({ version }, reason), ifMatch: currentVersion }),
   health: (id) => request('GET', `${flagPath(id)}/health`),
+
+  // Protected flags and change requests (issue 16).
+  setProtection: (id, version, on) => request('PUT', `${flagPath(id)}/protection`, { body: { protected: on }, ifMatch: version }),
+  /** One flag's requests, from its flag object; `status`: e.g. "pending,scheduled". */
+  flagChangeRequests: (id, status) => request('GET', `${flagPath(id)}/change-requests`, { query: { status } }),
+  /** Every flag's requests: `query`: status, flag, limit. */
+  changeRequests: (query = {}) => request('GET', '/admin/change-requests', { query }),
+  /** approve | reject | cancel: { change_request, flag }. */
+  actOnRequest: (requestId, action, reason) =>
+    request('POST', `/admin/change-requests/${encodeURIComponent(requestId)}/${action}`, { body: withReason({}, reason) }),
 
   // Rollout plans (issue 6): PUT sets a draft; start / pause / resume / abort / advance steer it.
   setPlan: (id, version, plan, reason) => request('PUT', `${flagPath(id)}/plan`, { body: withReason(plan, reason), ifMatch: version }),

@@ -1,5 +1,5 @@
 // Entry point: sign-in state, the top bar and a hash router (#/flags, #/flags/<id>, #/new,
-// #/stale, #/segments, #/segments/<id>, #/new-segment). Hash routes need nothing from the server beyond /admin itself.
+// #/stale, #/segments, #/segments/<id>, #/new-segment, #/change-requests). Hash routes need nothing from the server beyond /admin itself.
 import { api, onUnauthorized, tokenStore } from './api.js';
 import { h, replace } from './lib/dom.js';
 import { session } from './session.js';
@@ -11,6 +11,7 @@ import { renderStale } from './views/stale.js';
 import { renderSegmentList } from './views/segments.js';
 import { renderSegmentPage } from './views/segment.js';
 import { renderSegmentCreate } from './views/segment-create.js';
+import { renderChangeRequests } from './views/change-requests.js';
 
 const main = document.getElementById('main');
 let renderSeq = 0;
@@ -29,6 +30,7 @@ export function parseRoute(hash = location.hash) {
   if (parts[0] === 'segments' && parts.length === 2) return { name: 'segment', params: { id: parts[1] }, query };
   if (parts[0] === 'segments') return { name: 'segments', params: {}, query };
   if (parts[0] === 'new-segment') return { name: 'new-segment', params: {}, query };
+  if (parts[0] === 'change-requests') return { name: 'change-requests', params: {}, query };
   return { name: 'flags', params: {}, query };
 }
 
@@ -40,6 +42,7 @@ const VIEWS = {
   segments: renderSegmentList,
   segment: renderSegmentPage,
   'new-segment': renderSegmentCreate,
+  'change-requests': renderChangeRequests,
 };
 
 async function route() {

@@ -8,6 +8,10 @@ export const session = {
   get canWrite() {
     return this.scopes.includes('flags:write');
   },
+  /** Approves change requests and marks flags protected (the admin role). */
+  get canApprove() {
+    return this.scopes.includes('flags:approve');
+  },
   get viaAccess() {
     return this.via === 'access';
   },

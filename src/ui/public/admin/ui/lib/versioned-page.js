@@ -7,6 +7,7 @@ import { showErrors } from './forms.js';
 import { timeEl } from './format.js';
 import { toast } from './toast.js';
 import { session } from '../session.js';
+import { heldWords } from './requests.js';
 
 /**
  * Reads the resource, or shows a "not found" notice and answers null. `kind` is the word for it
@@ -74,12 +75,14 @@ export function versionedPage(main, ctx, id, resource, options) {
     }
   }
 
+  /** A write's answer: the resource as saved, or a change request holding it (nothing saved yet). */
   async function apply(result, label, focus) {
-    page[kind] = result?.[kind] ?? (await load(id));
+    const held = result?.change_request && !result[kind];
+    page[kind] = held ? await load(id) : result?.[kind] ?? (await load(id));
     page.conflict = null;
     page.error = null;
-    toast(`${label} — saved as version ${page[kind].version}.`);
-    render({ focus });
+    toast(held ? `${label} — ${heldWords(result.change_request)}.` : `${label} — saved as version ${page[kind].version}.`);
+    render({ focus: held ? 'requests' : focus });
   }
 
   async function fail(err, label, form) {

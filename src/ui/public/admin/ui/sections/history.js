@@ -119,6 +119,12 @@ function detailsLine(details) {
   if (details.variant) parts.push(`variant ${details.variant}`);
   if (details.trigger) parts.push(details.trigger === 'schedule' ? 'on schedule' : 'by hand');
   if (details.reverted_to !== undefined) parts.push(`restored version ${details.reverted_to}`);
+  const request = details.change_request;
+  if (request?.id) {
+    parts.push(`change request ${request.id}`);
+    if (request.approved_by) parts.push(`approved by ${request.approved_by}`);
+    if (request.apply_at) parts.push(`scheduled for ${formatDate(request.apply_at)}`);
+  }
   const sample = details.error_sample;
   if (parts.length === 0 && !sample) return null;
   return h('div', { class: 'entry-details' }, parts.length ? h('p', {}, parts.join(' · ')) : null, sample ? h('pre', { class: 'sample' }, String(sample)) : null);

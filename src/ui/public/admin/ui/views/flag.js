@@ -14,6 +14,7 @@ import { variantsSection } from '../sections/variants.js';
 import { archiveSection } from '../sections/archive.js';
 import { healthSection } from '../sections/health.js';
 import { historySection } from '../sections/history.js';
+import { requestsSection } from '../sections/requests.js';
 
 export async function renderFlagPage(main, { id }, _query, ctx) {
   const load = async (flagId) => (await api.getFlag(flagId)).flag;
@@ -34,7 +35,7 @@ export async function renderFlagPage(main, { id }, _query, ctx) {
         'div',
         { class: 'flag-grid' },
         h('div', { class: 'col' }, servingSection(p), targetingSection(p), autoKillSection(p), variantsSection(p), clientSideSection(p), detailsSection(p), archiveSection(p)),
-        h('div', { class: 'col' }, healthCard, planSection(p), historyCard),
+        h('div', { class: 'col' }, healthCard, requestsSection(p), planSection(p), historyCard),
       );
     },
   });
