@@ -1,11 +1,13 @@
 /**
- * CatalogObject: the list of flags, and the only writer of the shared KV bundle.
+ * CatalogObject: the list of flags, and the only writer of the shared KV keys.
  *
- * Flag objects push their newest summary and snapshot here (keeping the highest version), and
- * the catalog publishes every live flag as one KV value, `flags:bundle`, at most once per second,
- * through the same outbox drainer as the flag objects (`outbox.ts`).
- * One instance serves the whole deployment: fine for thousands of flags (the bundle must stay
- * under KV's 25 MiB value limit and the catalog handles ~1,000 updates per second).
+ * Flag objects push their newest summary and snapshot here (keeping the highest version). The
+ * catalog publishes the sharded read path (`flags:manifest` and the shards, ./shard-publisher.ts)
+ * and, while it has at most LEGACY_BUNDLE_MAX_FLAGS live flags, the legacy single `flags:bundle`
+ * for SDKs from before the shards, each at most once per second per key, through the same outbox
+ * drainer as the flag objects (`outbox.ts`).
+ * One instance serves the whole deployment, up to MAX_FLAGS live flags (docs/architecture.md,
+ * "Limits"); it handles ~1,000 updates per second.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { catalogMigrations } from '../../migrations/catalog';
@@ -13,6 +15,7 @@ import type { ChangeRequest, RequestStatus } from '../flags/change-requests';
 import { historyPage, type HistoryPage } from '../flags/history';
 import { fail, invalid, ok, versionMismatch, type Failure, type Result } from '../flags/result';
 import { KV_KEYS } from '../flags/model';
+import { LEGACY_BUNDLE_MAX_FLAGS, MAX_FLAGS } from '../flags/shards';
 import type { FlagBundle, FlagSnapshot, Segment } from '../flags/schema';
 import {
   archivedSegment,
@@ -31,6 +34,7 @@ import { applyMigrations } from './migrations';
 import { SegmentStore, type SegmentHistoryEntry } from './segment-store';
 import { StateTable } from './state-table';
 import { Outbox, type Channel } from './outbox';
+import { ShardPublisher } from './shard-publisher';
 import { scheduleAlarm, systemClock, type Clock } from './timing';
 
 export interface CatalogEntry {
@@ -44,7 +48,8 @@ export class CatalogObject extends DurableObject<Env> {
   private readonly segments: SegmentStore;
   private readonly listing: FlagListStore;
   private readonly state: StateTable;
-  private readonly outbox: Outbox<'kv'>;
+  private readonly outbox: Outbox<'kv' | 'shards'>;
+  readonly shards: ShardPublisher;
 
   /** workerd passes `ctx` and `env`; tests and the bench also pass a clock of their own. */
   constructor(
@@ -61,9 +66,16 @@ export class CatalogObject extends DurableObject<Env> {
       spaced: true,
       latest: () => ({ version: this.bundleVersion(), send: () => this.env.FLAGS_KV.put(KV_KEYS.bundle, JSON.stringify(this.bundle())) }),
     };
-    this.outbox = new Outbox(ctx.storage.sql, this.state, clock, { kv: bundle }, () => this.ctx.waitUntil(this.scheduleAlarm()));
+    this.shards = new ShardPublisher(ctx.storage.sql, this.state, clock, () => this.env.FLAGS_KV);
+    this.outbox = new Outbox(ctx.storage.sql, this.state, clock, { kv: bundle, shards: this.shards.channel() }, () => this.ctx.waitUntil(this.scheduleAlarm()));
     void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, catalogMigrations);
+      // Rows stored before the shards existed get their hash, and their shards a publish.
+      const seq = this.shards.start();
+      if (seq !== null) {
+        this.outbox.enqueue('shards', seq);
+        this.ctx.waitUntil(this.outbox.drain());
+      }
     });
   }
 
@@ -85,6 +97,7 @@ export class CatalogObject extends DurableObject<Env> {
       );
       if (cursor.rowsWritten > 0) {
         this.listing.index(summary);
+        this.outbox.enqueue('shards', this.shards.touched('flags', summary.id));
         this.bumpBundle();
       }
     });
@@ -113,6 +126,19 @@ export class CatalogObject extends DurableObject<Env> {
         const reasons = staleReasons(summary, row.last_evaluated_at, nowMs, thresholdDays);
         return reasons.length ? [{ ...summary, last_evaluated_at: isoOrNull(row.last_evaluated_at), stale_reasons: reasons }] : [];
       });
+  }
+
+  /** Whether one more flag may be created (MAX_FLAGS live flags per deployment). */
+  roomForFlag(): Result<{ live: number; limit: number }> {
+    const live = this.liveFlags();
+    if (live >= MAX_FLAGS) {
+      return fail(409, 'conflict', `this deployment has ${live} live flags, the limit (archive flags to make room)`, { live, limit: MAX_FLAGS });
+    }
+    return ok({ live, limit: MAX_FLAGS });
+  }
+
+  private liveFlags(): number {
+    return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM flags WHERE archived = 0').one().n;
   }
 
   /** True exactly once per catalog: lets the first request seed demo data. */
@@ -265,6 +291,7 @@ export class CatalogObject extends DurableObject<Env> {
   private changeSegment(segment: Segment, entry: Omit<SegmentHistoryEntry, 'version' | 'after' | 'created_at'>): void {
     this.ctx.storage.transactionSync(() => {
       this.segments.save(segment, entry);
+      this.outbox.enqueue('shards', this.shards.touched('segments', segment.id));
       this.bumpBundle();
     });
     this.ctx.waitUntil(this.outbox.drain());
@@ -289,7 +316,12 @@ export class CatalogObject extends DurableObject<Env> {
     return this.state.get<number>('bundle_changes') ?? 0;
   }
 
+  /**
+   * Queues a publish of the legacy bundle while the catalog is small enough for it
+   * (LEGACY_BUNDLE_MAX_FLAGS live flags); past that the bundle is no longer updated.
+   */
   private bumpBundle(): void {
+    if (this.liveFlags() > LEGACY_BUNDLE_MAX_FLAGS) return;
     const version = this.bundleVersion() + 1;
     this.state.set('bundle_changes', version);
     this.outbox.enqueue('kv', version);

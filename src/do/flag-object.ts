@@ -31,6 +31,7 @@ import { AUTO_KILL_ACTOR, decide, type ChangeContext, type Command, type Decisio
 import type { Report, ReportOutcome, Usage } from '../flags/reports';
 import { fail, ok, versionMismatch, type Failure, type Result } from '../flags/result';
 import { KV_KEYS } from '../flags/model';
+import { snapshotTooLarge } from '../flags/shards';
 import { toSnapshot, type CreateFlagInput, type FlagConfig } from '../flags/schema';
 import { flagStatus, summarise } from '../flags/status';
 import { bucketSizeMs, bucketStart, errorRate, windowFloor } from '../flags/window';
@@ -352,6 +353,8 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
     const decided = decide(flag, command, context);
     if (!decided.ok || !decided.value) return decided;
     const { after, history, effects } = decided.value;
+    const tooLarge = snapshotTooLarge(toSnapshot(after));
+    if (tooLarge) return tooLarge;
     this.store.saveConfig(after);
     this.store.appendHistory(history);
     for (const effect of effects) this.queue(effect, after.version);

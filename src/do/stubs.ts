@@ -84,6 +84,7 @@ type CatalogApi = Pick<
   | 'stale'
   | 'claimSeed'
   | 'bundle'
+  | 'roomForFlag'
   | 'upsertFlag'
   | 'recordUsage'
   | 'listSegments'

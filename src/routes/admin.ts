@@ -109,6 +109,7 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
     if (input.protected) protectionAllowed(request.principal, input);
     await requireSegments(env, input.rules);
     await requireClientSideRoom(env, input.id, input.client_side);
+    unwrap(await catalogStub(env).roomForFlag());
     const flag = unwrap(await flagStub(env, input.id).create(input, request.principal.name));
     return flagResponse(flag, 201, { Location: `/admin/flags/${encodeURIComponent(flag.id)}` });
   })

@@ -1,6 +1,8 @@
 /**
  * OpenFeature Remote Evaluation Protocol (open-feature/protocol, service/openapi.yaml), served
- * from the KV bundle through a per-isolate cache: evaluation never touches a Durable Object.
+ * from the KV shards through per-isolate caches: evaluation never touches a Durable Object. One
+ * flag reads the manifest and that flag's shard; the bulk evaluation reads every shard (KV's bulk
+ * get, 100 keys a call), each only when its version moved.
  */
 import { Router } from 'itty-router';
 import { z } from 'zod';
@@ -14,7 +16,8 @@ import { anyKeyAllows, matchClientKey, requireAllowedOrigin, type ClientKey } fr
 import { CLIENT_LIMITS, RateLimited, RateLimiter } from '../http/client-limits';
 import { preflightResponse, withCors } from '../http/cors';
 import { errorResponse, HttpError, json } from '../http/responses';
-import { BundleCache, KvSnapshotSource } from '../sdk/bundle-cache';
+import { BundleCache } from '../sdk/bundle-cache';
+import { ShardSource } from '../sdk/shard-source';
 import { BatchReporter } from '../sdk/reporter';
 import { flagStub } from '../do/stubs';
 import type { Args } from './context';
@@ -31,8 +34,12 @@ const requestSchema = z.object({ context: contextSchema.optional() });
  */
 type OfrepRequest = AuthenticatedRequest & { client?: ClientKey; corsOrigin: string | null };
 
-/** Per isolate: the bundle cache, and the SDK's batch reporter counting what OFREP served (exposures). */
-let isolate: { kv: KVNamespace; ttl: number; bundle: BundleCache; exposures: BatchReporter } | null = null;
+/**
+ * Per isolate: the caches of the flags asked for one by one and of every flag (bulk), and the SDK's
+ * batch reporter counting what OFREP served (exposures).
+ */
+let isolate: { kv: KVNamespace; ttl: number; some: { source: ShardSource; cache: BundleCache }; all: BundleCache; exposures: BatchReporter } | null =
+  null;
 const clientRates = new RateLimiter();
 
 function perIsolate(env: Args[0]) {
@@ -42,9 +49,21 @@ function perIsolate(env: Args[0]) {
       report: (flagId, report) => flagStub(env, flagId).report(flagId, report),
       recordUsage: (flagId, usage) => flagStub(env, flagId).recordUsage(flagId, usage),
     });
-    isolate = { kv: env.FLAGS_KV, ttl, bundle: new BundleCache(new KvSnapshotSource(env.FLAGS_KV), ttl), exposures };
+    const some = new ShardSource(env.FLAGS_KV);
+    const all = new BundleCache(new ShardSource(env.FLAGS_KV, { all: true, bulk: true }), ttl);
+    isolate = { kv: env.FLAGS_KV, ttl, some: { source: some, cache: new BundleCache(some, ttl) }, all, exposures };
   }
   return isolate;
+}
+
+/** The snapshots with `key`'s shard loaded (read now when this isolate has not asked for it before). */
+async function flagLoaded({ source, cache }: { source: ShardSource; cache: BundleCache }, key: string): Promise<FlagBundle | null> {
+  if (source.want([key])) cache.invalidate();
+  const bundle = await cache.get();
+  if (!source.want([key])) return bundle;
+  // A read already under way when the flag was asked for may not have included it.
+  cache.invalidate();
+  return cache.get();
 }
 
 function countExposures(env: Args[0], ctx: Args[1], results: Evaluation[]): void {
@@ -161,7 +180,7 @@ export const ofrepRouter = Router<OfrepRequest, Args>({
     const key = pathParam(request, 'key');
     const context = await readContext(request);
     if (typeof context === 'string') return json({ key, errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
-    const bundle = await perIsolate(env).bundle.get();
+    const bundle = await flagLoaded(perIsolate(env).some, key);
     const result = evaluateIn(bundle, visibleFlag(bundle, key, request), context, env.ENVIRONMENT);
     if (result.errorCode) return json(toOfrep(key, result), 404);
     countExposures(env, ctx, [result]);
@@ -170,7 +189,7 @@ export const ofrepRouter = Router<OfrepRequest, Args>({
   .post('/evaluate/flags', caller, async (request, env, ctx) => {
     const context = await readContext(request);
     if (typeof context === 'string') return json({ errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
-    const bundle = await perIsolate(env).bundle.get();
+    const bundle = await perIsolate(env).all.get();
     const flags = Object.keys(bundle?.flags ?? {})
       .sort()
       .flatMap((key) => visibleFlag(bundle, key, request) ?? []);

@@ -13,11 +13,16 @@ import type { FlagBundle } from '../flags/schema';
 import { systemClock, type Clock } from './clock';
 
 /**
- * Where bundles come from. KV now; a faster channel for kills can stand in front of it later (the
+ * Where bundles come from: KV's shards (./shard-source, the default) or its legacy single bundle; a faster channel for kills can stand in front of it later (the
  * client recompiles per flag version, so a source may also hand out bundles that differ in one flag).
  */
 export interface SnapshotSource {
   load(): Promise<FlagBundle | null>;
+  /**
+   * For a source that loads per flag (./shard-source): adds flags about to be evaluated; true when
+   * any of them is not loaded yet, so the next read is due now.
+   */
+  want?(flagIds: readonly string[]): boolean;
 }
 
 /** The subset of a KV binding the source uses (a `KVNamespace` satisfies it). */

@@ -1,8 +1,9 @@
 /**
  * FlagClient: feature flags for application Workers.
  *
- * Reads the coordinator's KV bundle (`flags:bundle`, every flag and segment in one value) at most
- * once per isolate per cache period, evaluates locally with exactly the answers of the coordinator's
+ * Reads the coordinator's KV snapshots at most once per isolate per cache period: the small
+ * `flags:manifest`, and only the shards holding the flags this isolate evaluates (./shard-source;
+ * pass `flags` to name them up front, otherwise they are learnt from the checks), evaluates locally with exactly the answers of the coordinator's
  * `evaluate` (src/flags/evaluate.ts), and
  * reports outcomes and evaluation counts to the coordinator in batches through `ctx.waitUntil`.
  *
@@ -20,7 +21,8 @@
  */
 import type { EvaluationContext } from '../flags/evaluate';
 import type { FlagBundle, FlagType } from '../flags/model';
-import { BundleCache, KvSnapshotSource, type KvReader, type SnapshotSource } from './bundle-cache';
+import { BundleCache, type KvReader, type SnapshotSource } from './bundle-cache';
+import { ShardSource } from './shard-source';
 import { BucketHashCache } from './bucket-hash-cache';
 import type { Clock } from './clock';
 import { bundleLookup, CompiledFlags } from './compiled';
@@ -31,8 +33,15 @@ import { BatchReporter, errorSample, type FlagReporterBinding, type ReporterOpti
 export interface FlagClientOptions {
   /** The coordinator's KV namespace (its `FLAGS_KV`). Needed unless `source` is given. */
   kv?: KvReader;
-  /** Where bundles come from; defaults to the `flags:bundle` key of `kv`. */
+  /** Where snapshots come from; defaults to the shards of `kv` (a `ShardSource`). */
   source?: SnapshotSource;
+  /**
+   * The flags this isolate evaluates, loaded with the first read. Others are loaded when first
+   * asked for: the async methods, `withFallback` and `forRequest(ctx, context, flags)` wait for
+   * them; a synchronous check of a flag not loaded yet answers FLAG_NOT_FOUND and loads it for
+   * the next request.
+   */
+  flags?: readonly string[];
   /** This deployment's environment, matched against a flag's `environments`. */
   environment: string;
   /** Seconds the isolate keeps a bundle before reading KV again (default 5; fractions allowed). */
@@ -75,9 +84,10 @@ export class FlagClient {
   /** The bundle `compiled` currently reads from. */
   private compiledFrom: FlagBundle | null = null;
   private readonly now: () => number;
+  private readonly source: SnapshotSource;
 
   constructor(options: FlagClientOptions) {
-    const source = options.source ?? (options.kv ? new KvSnapshotSource(options.kv) : null);
+    const source = options.source ?? (options.kv ? new ShardSource(options.kv) : null);
     if (!source) throw new TypeError('FlagClient needs a KV namespace (`kv`) or a snapshot `source`');
     if (typeof options.environment !== 'string') throw new TypeError('FlagClient needs the deployment `environment`');
     this.environment = options.environment;
@@ -85,10 +95,16 @@ export class FlagClient {
     this.now = options.now ?? (clock ? () => clock.now() : Date.now);
     const ttlSeconds = options.cacheTtlSeconds ?? DEFAULT_TTL_SECONDS;
     const ttlMs = Number.isFinite(ttlSeconds) && ttlSeconds >= 0 ? ttlSeconds * 1000 : DEFAULT_TTL_SECONDS * 1000;
+    this.source = source;
+    if (options.flags) source.want?.(options.flags);
     this.cache = new BundleCache(source, ttlMs, this.now, { loadTimeoutMs: options.loadTimeoutMs, clock: options.clock });
     this.buckets = new BucketHashCache(options.bucketCacheSize ?? 10_000);
     this.reporter = options.reporter ? new BatchReporter(options.reporter, { clock: options.clock, ...options.reporting }) : null;
-    this.compiled = new CompiledFlags(this.environment, this.buckets, this.reporter?.counters ?? null);
+    // A check of a flag whose shard is not loaded makes the next read due (the next request has it).
+    const learn = (id: string) => {
+      if (source.want?.([id])) this.cache.invalidate();
+    };
+    this.compiled = new CompiledFlags(this.environment, this.buckets, this.reporter?.counters ?? null, learn);
   }
 
   /** Loads the bundle (if due). True when a bundle is available to evaluate against. */
@@ -104,13 +120,29 @@ export class FlagClient {
   /**
    * The flags of one request: loads the bundle if due (the request's only await), then answers
    * every check synchronously (`isEnabled(id)`, `getBooleanValue(id, default)`, `evaluate(id)`, …).
-   * Pass the request's `ctx` so the evaluation counts reach the coordinator through `waitUntil`.
+   * Pass the request's `ctx` so the evaluation counts reach the coordinator through `waitUntil`,
+   * and `flags` to have flags this isolate has not evaluated yet loaded first.
    */
-  forRequest(ctx: WaitUntil | undefined, context: FlagContext = {}): Promise<RequestFlags> {
+  forRequest(ctx: WaitUntil | undefined, context: FlagContext = {}, flags?: readonly string[]): Promise<RequestFlags> {
+    const missing = flags !== undefined && this.source.want?.(flags) === true;
     // Within the cache period the bundle is at hand: no read and no promise chain to wait on.
-    const fresh = this.cache.fresh();
+    const fresh = missing ? undefined : this.cache.fresh();
     if (fresh !== undefined) return this.settled(() => this.requestFlags(fresh, context, ctx));
-    return this.cache.get().then((bundle) => this.requestFlags(bundle, context, ctx));
+    return this.load(missing ? flags : undefined).then((bundle) => this.requestFlags(bundle, context, ctx));
+  }
+
+  /** Adds flags this isolate evaluates (loaded with the next read; `getFlagClient` passes its `flags`). */
+  want(flags: readonly string[]): void {
+    if (this.source.want?.(flags)) this.cache.invalidate();
+  }
+
+  /** The bundle, with `flags` loaded: a read under way when they were asked for may not include them. */
+  private async load(flags: readonly string[] | undefined): Promise<FlagBundle | null> {
+    if (flags) this.cache.invalidate();
+    const bundle = await this.cache.get();
+    if (!flags || !this.source.want?.(flags)) return bundle;
+    this.cache.invalidate();
+    return this.cache.get();
   }
 
   private settled(build: () => RequestFlags): Promise<RequestFlags> {
@@ -136,12 +168,12 @@ export class FlagClient {
    */
   async evaluate(flagId: string, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagEvaluation> {
     // A copy: callers of the async methods always got an object of their own.
-    return { ...(await this.forRequest(ctx, context)).evaluate(flagId) };
+    return { ...(await this.forRequest(ctx, context, [flagId])).evaluate(flagId) };
   }
 
   /** The article's `isEnabled`: true only when the flag evaluates to `true`. */
   async isEnabled(flagId: string, context: FlagContext = {}, ctx?: WaitUntil): Promise<boolean> {
-    return (await this.forRequest(ctx, context)).isEnabled(flagId);
+    return (await this.forRequest(ctx, context, [flagId])).isEnabled(flagId);
   }
 
   getBooleanDetails(flagId: string, defaultValue: boolean, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagDetails<boolean>> {
@@ -182,7 +214,7 @@ export class FlagClient {
    * `PROVIDER_NOT_READY` when no bundle was ever loaded, `GENERAL`).
    */
   async resolve<T>(flagId: string, kind: ValueKind, defaultValue: T, context: FlagContext = {}, ctx?: WaitUntil): Promise<FlagDetails<T>> {
-    return { ...(await this.forRequest(ctx, context)).resolve(flagId, kind, defaultValue) };
+    return { ...(await this.forRequest(ctx, context, [flagId])).resolve(flagId, kind, defaultValue) };
   }
 
   /**
@@ -194,7 +226,7 @@ export class FlagClient {
    * look-up when the request already has them.
    */
   async withFallback<T>(ctx: WaitUntil, flagId: string, context: FlagContext | RequestFlags, handlers: FallbackHandlers<T>): Promise<T> {
-    const flags = context instanceof RequestFlags ? context : await this.forRequest(ctx, context);
+    const flags = context instanceof RequestFlags ? context : await this.forRequest(ctx, context, [flagId]);
     const evaluation = { ...flags.evaluate(flagId) }; // the handlers' own copy
     if (evaluation.value === true) {
       let failure: unknown;
@@ -265,6 +297,6 @@ export function getFlagClient(options: FlagClientOptions): FlagClient {
   if (!client) {
     client = new FlagClient(options);
     clients.set(key, client);
-  }
+  } else if (options.flags) client.want(options.flags);
   return client;
 }

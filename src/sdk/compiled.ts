@@ -163,6 +163,8 @@ export class CompiledFlags {
     private readonly environment: string,
     private readonly buckets: BucketHashCache,
     private readonly counters: UsageCounters | null,
+    /** Told of a check of a flag the snapshots do not hold (a per-flag source then loads it). */
+    private readonly onUnknown: (id: string) => void = () => undefined,
   ) {}
 
   /** Whether any snapshots are loaded. */
@@ -195,7 +197,10 @@ export class CompiledFlags {
     const known = this.byId.get(id);
     if (known !== undefined) return known;
     const snapshot = this.lookup?.flag(id);
-    if (!snapshot || snapshot.archived) return undefined;
+    if (!snapshot || snapshot.archived) {
+      this.onUnknown(id);
+      return undefined;
+    }
     const compiled = compileFlag(snapshot, this.environment, this.buckets.shard(id), this.counters);
     this.byId.set(id, compiled);
     return compiled;

@@ -25,6 +25,7 @@ export {
   type WaitUntil,
 } from './reporter';
 export { BundleCache, KvSnapshotSource, type BundleCacheOptions, type BundleCacheStats, type KvReader, type SnapshotSource } from './bundle-cache';
+export { ShardSource, type BulkKvReader, type ShardSourceOptions } from './shard-source';
 export { BucketHashCache } from './bucket-hash-cache';
 export type { EvaluationReason } from '../flags/evaluate';
 export type { FlagBundle, FlagSnapshot, FlagType } from '../flags/schema';

@@ -58,7 +58,7 @@ export class FlagCoordinatorProvider implements Provider {
 
   /** OpenFeature asks one flag at a time: one bundle look-up, then the synchronous compiled check. */
   private async resolve<T>(flagKey: string, kind: ValueKind, defaultValue: T, context: EvaluationContext): Promise<ResolutionDetails<T>> {
-    const flags = await this.client.forRequest(undefined, fromOpenFeature(context));
+    const flags = await this.client.forRequest(undefined, fromOpenFeature(context), [flagKey]);
     return toResolution(flags.resolve(flagKey, kind, defaultValue));
   }
 }
