@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SECTIONS = ['hot_path', 'failure_counting', 'report_throughput', 'report_batching', 'admin_to_kv', 'admin_burst', 'storage_growth', 'admin_list'];
+const SECTIONS = ['hot_path', 'failure_counting', 'report_throughput', 'report_batching', 'admin_to_kv', 'admin_burst', 'storage_growth', 'read_path', 'admin_list'];
 
 const args = process.argv.slice(2);
 const strict = takeFlag('--strict');
@@ -306,6 +306,26 @@ function summarise(results) {
       target('6. every admin list page ≤ 50 ms at 10,000 flags', largest.worst_p50_ms_at_default_limit <= 50, `${largest.worst_p50_ms_at_default_limit} ms`),
     );
     row('bulk set_owner on 100 flags, ms (per flag)', `${fmt(al.bulk_set_owner_100.ms)} (${fmt(al.bulk_set_owner_100.per_flag_ms, 1)})`, '', '', '');
+  }
+  const rp = results.read_path;
+  if (rp) {
+    const row = section('7 read path');
+    for (const size of rp.sizes) {
+      const r = size.reader_of_10;
+      const n = fmt(size.flags);
+      row(`${n} flags (${fmt(size.shards)} shards${size.manifest_inlines_catalog ? ', inlined' : ''}): reader of 10, first refresh: KV reads; KB`, `${r.cold.reads}; ${fmt(r.cold.bytes / 1024, 1)}`, '', '≤ 64 KB', '');
+      row(`${n} flags: reader of 10, refresh with nothing changed: KV reads; KB`, `${r.unchanged.reads}; ${fmt(r.unchanged.bytes / 1024, 1)}`, '', '', '');
+      row(`${n} flags: reader of 10, CPU of a first refresh (parse + merge), p50 / max ms`, `${fmt(r.cpu_ms.p50, 2)} / ${fmt(r.cpu_ms.max, 2)}`, '', '≤ 2 ms', '');
+      row(`${n} flags: creates/s over HTTP (${rp.creates_in_flight} in flight)`, fmt(size.creates_per_second, 1), '', '≥ 40/s', '');
+      row(`${n} flags: KV written for one change: keys; KB`, `${size.kv_written_per_change.keys.length}; ${fmt(size.kv_written_per_change.bytes / 1024, 1)}`, '', '', '');
+      row(`${n} flags: OFREP bulk evaluation, p50 / max ms`, `${fmt(size.ofrep_bulk.ms.p50, 1)} / ${fmt(size.ofrep_bulk.ms.max, 1)}`, '', '', '');
+    }
+    const largest = rp.sizes[rp.sizes.length - 1];
+    const r = largest.reader_of_10;
+    const readerOk = r.cold.bytes <= 64 * 1024 && r.cpu_ms.p50 <= 2;
+    row(`reader of 10 at ${fmt(largest.flags)} flags`, `${fmt(r.cold.bytes / 1024, 1)} KB, ${fmt(r.cpu_ms.p50, 2)} ms`, '', '≤ 64 KB, ≤ 2 ms', target('14.1 a reader of 10 flags reads ≤ 64 KB and ≤ 2 ms CPU a refresh at 10,000 flags', readerOk, `${r.cold.bytes} bytes, ${r.cpu_ms.p50} ms`));
+    const slowest = Math.min(...rp.sizes.map((s) => s.creates_per_second));
+    row('slowest creates/s across sizes', fmt(slowest, 1), '', '≥ 40/s', target('14.2 creates sustain ≥ 40/s up to 10,000 flags', slowest >= 40, `${slowest}/s`));
   }
   return { rows, targets };
 }

@@ -12,6 +12,7 @@ import { adminList } from './sections/admin-list';
 import { adminBurst, adminToKv } from './sections/admin-to-kv';
 import { failureCounting } from './sections/failure-counting';
 import { hotPath } from './sections/hot-path';
+import { readPath } from './sections/read-path';
 import { reportBatching, reportThroughput } from './sections/report-throughput';
 import { storageGrowth } from './sections/storage-growth';
 
@@ -28,6 +29,7 @@ const SECTIONS: Record<string, (ctx: ExecutionContext) => Promise<Record<string,
   admin_to_kv: () => adminToKv(),
   admin_burst: () => adminBurst(),
   storage_growth: () => storageGrowth(),
+  read_path: () => readPath(),
   admin_list: () => adminList(),
 };
 

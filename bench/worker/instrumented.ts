@@ -67,6 +67,11 @@ export class CatalogObject extends RecordedCatalogObject {
     return this.kv.writes;
   }
 
+  /** Publishes still waiting in the outbox (0: KV holds everything). */
+  benchOutboxRows(): number {
+    return this.ctx.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM outbox').one().n;
+  }
+
   /** Stores many flags' newest state in one call, as their flag objects' publishes would. */
   benchUpsertFlags(entries: CatalogEntry[]): number {
     for (const entry of entries) this.upsertFlag(entry);
