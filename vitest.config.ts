@@ -12,6 +12,9 @@ export default defineConfig({
           ENVIRONMENT: 'production',
           // Read the KV bundle on every OFREP request, so tests see a publish without waiting out a cache.
           FLAG_CACHE_TTL_SECONDS: '0',
+          // No per-data-centre cache of `changes` answers, so a change is visible to the next ask
+          // (test/integration/change-feed.test.ts tests the cache on its own).
+          CHANNEL_CACHE_MS: '0',
           // `npm run dev` copies dev.vars to .dev.vars; tests must not seed its demo flags.
           SEED_DEMO_FLAGS: 'false',
           // Notification receivers: tests intercept these with a spy on fetch; `.invalid` never resolves.

@@ -4,7 +4,15 @@ export interface Env {
   FLAGS: DurableObjectNamespace;
   /** The CatalogObject; address it through `src/do/stubs.ts`. */
   CATALOG: DurableObjectNamespace;
+  /** The relays of the change feed (RelayObject); address them through `src/do/stubs.ts`. */
+  RELAYS: DurableObjectNamespace;
   FLAGS_KV: KVNamespace;
+  /** How many relay objects serve `changes` (default 4): more relays, more reads per second. */
+  RELAY_COUNT?: string;
+  /** Seconds the change feed keeps an entry at least (default 600); an older cursor gets `reset`. */
+  FEED_RETENTION_SECONDS?: string;
+  /** Milliseconds a `changes` answer is kept in the per-data-centre Cache API (default 500; 0 turns it off). */
+  CHANNEL_CACHE_MS?: string;
   /** This deployment's environment, matched against a flag's `environments`. */
   ENVIRONMENT: string;
   /** Seconds an isolate caches the KV bundle for OFREP evaluation. */

@@ -5,8 +5,18 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { Router, type IRequest } from 'itty-router';
 import type { Env } from './env';
-import { normaliseReport, reportSchema, usageSchema, type ReportOutcome } from './flags/reports';
-import { invalid, toFieldIssues, type Result } from './flags/result';
+import { readChanges } from './channel';
+import type { ChangesAnswer } from './flags/model';
+import {
+  changesCursorSchema,
+  changesOptionsSchema,
+  normaliseReport,
+  reportSchema,
+  usageSchema,
+  type ReportOutcome,
+  type UsageOutcome,
+} from './flags/reports';
+import { fail, invalid, ok, toFieldIssues, type Result } from './flags/result';
 import { idSchema } from './flags/schema';
 import { errorResponse, HttpError } from './http/responses';
 import { adminRouter } from './routes/admin';
@@ -20,6 +30,7 @@ import { seedDemoFlags } from './seed';
 
 export { FlagObject } from './do/flag-object';
 export { CatalogObject } from './do/catalog-object';
+export { RelayObject } from './do/relay-object';
 
 const router = Router<IRequest, Args>({
   catch: (error: unknown) => {
@@ -69,12 +80,30 @@ export class FlagCoordinator extends WorkerEntrypoint<Env> {
     return flagStub(this.env, id.data).report(id.data, normaliseReport(parsed.data));
   }
 
-  /** Evaluation counts per variant since the last flush (exposures, last use). */
-  async recordUsage(flagId: string, usage: unknown): Promise<Result<{ recorded: number }>> {
+  /** Evaluation counts per variant since the last flush (exposures, last use); the answer carries the flag's state. */
+  async recordUsage(flagId: string, usage: unknown): Promise<Result<UsageOutcome>> {
     const id = idSchema.safeParse(flagId);
     if (!id.success) return invalid(toFieldIssues(id.error.issues, 'flagId'));
     const parsed = usageSchema.safeParse(usage);
     if (!parsed.success) return invalid(toFieldIssues(parsed.error.issues));
     return flagStub(this.env, id.data).recordUsage(id.data, parsed.data);
+  }
+
+  /**
+   * The change channel (issue 13): every retained flag and segment change after `cursor` (0 for
+   * everything retained), from the relay `options.reader` hashes to, cached per data centre for
+   * CHANNEL_CACHE_MS. Never throws: a bad input or an unreachable relay is `{ ok: false, … }`.
+   */
+  async changes(cursor: unknown, options?: unknown): Promise<Result<ChangesAnswer>> {
+    const parsedCursor = changesCursorSchema.safeParse(cursor);
+    if (!parsedCursor.success) return invalid(toFieldIssues(parsedCursor.error.issues, 'cursor'));
+    const parsedOptions = changesOptionsSchema.safeParse(options ?? {});
+    if (!parsedOptions.success) return invalid(toFieldIssues(parsedOptions.error.issues, 'options'));
+    try {
+      return ok(await readChanges(this.env, (p) => this.ctx.waitUntil(p), parsedCursor.data, parsedOptions.data.reader));
+    } catch (error) {
+      console.error('change channel: relay unreachable', error);
+      return fail(503, 'unavailable', 'the change feed is unavailable; serve from the bulk source and ask again');
+    }
   }
 }

@@ -6,7 +6,7 @@ declare global {
     interface Env extends CoordinatorEnv {}
     interface GlobalProps {
       mainModule: typeof import('../src/index');
-      durableNamespaces: 'FlagObject' | 'CatalogObject';
+      durableNamespaces: 'FlagObject' | 'CatalogObject' | 'RelayObject';
     }
   }
 }

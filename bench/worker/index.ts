@@ -16,7 +16,7 @@ import { readPath } from './sections/read-path';
 import { reportBatching, reportThroughput } from './sections/report-throughput';
 import { storageGrowth } from './sections/storage-growth';
 
-export { FlagCoordinator } from '../../src/index';
+export { FlagCoordinator, RelayObject } from '../../src/index';
 export { CatalogObject, FlagObject } from './instrumented';
 
 interceptReceivers();

@@ -33,9 +33,9 @@ export class FlagObject extends RecordedFlagObject {
   }
 
   /** `count` single-failure reports run inside the object: its own cost, without any caller hop. */
-  benchReportInside(flagId: string, count: number): number {
+  async benchReportInside(flagId: string, count: number): Promise<number> {
     let ok = 0;
-    for (let i = 0; i < count; i++) if (this.report(flagId, { failures: 1, successes: 0 }).ok) ok++;
+    for (let i = 0; i < count; i++) if ((await this.report(flagId, { failures: 1, successes: 0 })).ok) ok++;
     return ok;
   }
 

@@ -8,12 +8,17 @@
  * drainer as the flag objects (`outbox.ts`).
  * One instance serves the whole deployment, up to MAX_FLAGS live flags (docs/architecture.md,
  * "Limits"); it handles ~1,000 updates per second.
+ *
+ * Every accepted change also goes into the change feed (issue 13, src/flags/feed.ts), which the
+ * catalog pushes to the relay objects through the same outbox; a change waits (bounded) for that
+ * push before it answers, so readers can see it as soon as the admin's answer returns.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { catalogMigrations } from '../../migrations/catalog';
 import type { ChangeRequest, RequestStatus } from '../flags/change-requests';
 import { historyPage, type HistoryPage } from '../flags/history';
 import { fail, invalid, ok, versionMismatch, type Failure, type Result } from '../flags/result';
+import { FEED_DEFAULTS, positiveSetting, type FeedBatch } from '../flags/feed';
 import { KV_KEYS } from '../flags/model';
 import { LEGACY_BUNDLE_MAX_FLAGS, MAX_FLAGS } from '../flags/shards';
 import type { FlagBundle, FlagSnapshot, Segment } from '../flags/schema';
@@ -36,11 +41,16 @@ import { StateTable } from './state-table';
 import { Outbox, type Channel } from './outbox';
 import { ShardPublisher } from './shard-publisher';
 import { scheduleAlarm, systemClock, type Clock } from './timing';
+import { FeedStore, type NewChange } from './feed-store';
+import { relayStubs } from './stubs';
 
 export interface CatalogEntry {
   summary: FlagSummary;
   snapshot: FlagSnapshot;
 }
+
+/** How long a change waits for its push to the relays before answering anyway (the outbox retries). */
+const RELAY_WAIT_MS = 1_000;
 
 type FlagRow = { id: string; version: number; summary: string; snapshot: string; last_evaluated_at: number | null };
 
@@ -48,8 +58,9 @@ export class CatalogObject extends DurableObject<Env> {
   private readonly segments: SegmentStore;
   private readonly listing: FlagListStore;
   private readonly state: StateTable;
-  private readonly outbox: Outbox<'kv' | 'shards'>;
+  private readonly outbox: Outbox<'kv' | 'shards' | 'relay'>;
   readonly shards: ShardPublisher;
+  private readonly feed: FeedStore;
 
   /** workerd passes `ctx` and `env`; tests and the bench also pass a clock of their own. */
   constructor(
@@ -67,7 +78,21 @@ export class CatalogObject extends DurableObject<Env> {
       latest: () => ({ version: this.bundleVersion(), send: () => this.env.FLAGS_KV.put(KV_KEYS.bundle, JSON.stringify(this.bundle())) }),
     };
     this.shards = new ShardPublisher(ctx.storage.sql, this.state, clock, () => this.env.FLAGS_KV);
-    this.outbox = new Outbox(ctx.storage.sql, this.state, clock, { kv: bundle, shards: this.shards.channel() }, () => this.ctx.waitUntil(this.scheduleAlarm()));
+    this.feed = new FeedStore(ctx.storage.sql, this.state);
+    const relays: Channel = {
+      mode: 'latest',
+      latest: () => {
+        const head = this.feed.head();
+        return head > 0 ? { version: head, send: () => this.pushToRelays() } : null;
+      },
+    };
+    this.outbox = new Outbox(
+      ctx.storage.sql,
+      this.state,
+      clock,
+      { kv: bundle, shards: this.shards.channel(), relay: relays },
+      () => this.ctx.waitUntil(this.scheduleAlarm()),
+    );
     void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, catalogMigrations);
       // Rows stored before the shards existed get their hash, and their shards a publish.
@@ -80,7 +105,7 @@ export class CatalogObject extends DurableObject<Env> {
   }
 
   /** Records a flag's newest state; an older version arriving late is ignored. */
-  upsertFlag(entry: CatalogEntry): void {
+  async upsertFlag(entry: CatalogEntry): Promise<void> {
     const { summary, snapshot } = entry;
     this.ctx.storage.transactionSync(() => {
       const cursor = this.sql.exec(
@@ -99,9 +124,22 @@ export class CatalogObject extends DurableObject<Env> {
         this.listing.index(summary);
         this.outbox.enqueue('shards', this.shards.touched('flags', summary.id));
         this.bumpBundle();
+        const changedAt = Date.parse(summary.updated_at);
+        this.appendChange({
+          kind: 'flag',
+          id: summary.id,
+          version: summary.version,
+          changed_at: Number.isNaN(changedAt) ? this.clock.now() : changedAt,
+          snapshot: summary.archived ? null : snapshot,
+        });
       }
     });
-    this.ctx.waitUntil(this.outbox.drain());
+    await this.publish();
+  }
+
+  /** The retained change feed after `from`: what a relay that is cold or behind fills from. */
+  feedSince(from: number): FeedBatch {
+    return this.feed.batchSince(from);
   }
 
   /** One page of the admin list (`GET /admin/flags`). */
@@ -208,17 +246,17 @@ export class CatalogObject extends DurableObject<Env> {
     return segment ? ok(segment) : fail(404, 'not_found', `segment "${id}" not found`);
   }
 
-  createSegment(input: CreateSegmentInput, actor: string): Result<Segment> {
+  async createSegment(input: CreateSegmentInput, actor: string): Promise<Result<Segment>> {
     if (this.segments.get(input.id)) return fail(409, 'conflict', `a segment with id "${input.id}" already exists`);
     const created = newSegment(input, this.isoNow());
     if (!created.ok) return created;
     const unknown = this.unknownReferences(created.value);
     if (unknown) return unknown;
-    this.changeSegment(created.value, { action: 'create', actor, reason: input.reason ?? null, before: null });
+    await this.changeSegment(created.value, { action: 'create', actor, reason: input.reason ?? null, before: null });
     return created;
   }
 
-  patchSegment(id: string, patch: SegmentPatch, actor: string, ifMatch?: number): Result<Segment> {
+  async patchSegment(id: string, patch: SegmentPatch, actor: string, ifMatch?: number): Promise<Result<Segment>> {
     const current = this.liveSegment(id);
     if (!current.ok) return current;
     const mismatch = versionMismatch('segment', current.value, ifMatch);
@@ -227,12 +265,12 @@ export class CatalogObject extends DurableObject<Env> {
     if (!next.ok) return next;
     const unknown = this.unknownReferences(next.value);
     if (unknown) return unknown;
-    this.changeSegment(next.value, { action: 'update', actor, reason: patch.reason ?? null, before: current.value });
+    await this.changeSegment(next.value, { action: 'update', actor, reason: patch.reason ?? null, before: current.value });
     return next;
   }
 
   /** Archives a segment no live flag uses; refused with 409 while any flag's rules refer to it. */
-  deleteSegment(id: string, actor: string, reason?: string, ifMatch?: number): Result<Segment> {
+  async deleteSegment(id: string, actor: string, reason?: string, ifMatch?: number): Promise<Result<Segment>> {
     const current = this.liveSegment(id);
     if (!current.ok) return current;
     const mismatch = versionMismatch('segment', current.value, ifMatch);
@@ -242,7 +280,7 @@ export class CatalogObject extends DurableObject<Env> {
       return fail(409, 'conflict', `segment "${id}" is used by ${users.length} flag(s): ${users.join(', ')}`, { flags: users });
     }
     const next = archivedSegment(current.value, this.isoNow());
-    this.changeSegment(next, { action: 'archive', actor, reason: reason ?? null, before: current.value });
+    await this.changeSegment(next, { action: 'archive', actor, reason: reason ?? null, before: current.value });
     return ok(next);
   }
 
@@ -288,13 +326,53 @@ export class CatalogObject extends DurableObject<Env> {
     return users;
   }
 
-  private changeSegment(segment: Segment, entry: Omit<SegmentHistoryEntry, 'version' | 'after' | 'created_at'>): void {
+  private async changeSegment(segment: Segment, entry: Omit<SegmentHistoryEntry, 'version' | 'after' | 'created_at'>): Promise<void> {
     this.ctx.storage.transactionSync(() => {
       this.segments.save(segment, entry);
       this.outbox.enqueue('shards', this.shards.touched('segments', segment.id));
       this.bumpBundle();
+      this.appendChange({
+        kind: 'segment',
+        id: segment.id,
+        version: segment.version,
+        changed_at: this.clock.now(),
+        snapshot: segment.archived ? null : { id: segment.id, version: segment.version, conditions: segment.conditions },
+      });
     });
-    this.ctx.waitUntil(this.outbox.drain());
+    await this.publish();
+  }
+
+  /**
+   * Starts the outbox (bundle to KV, feed to the relays) and waits for it, at most RELAY_WAIT_MS:
+   * a change answers once readers can see it, and a slow relay is left to the outbox's retries.
+   */
+  private async publish(): Promise<void> {
+    const draining = this.outbox.drain();
+    this.ctx.waitUntil(draining);
+    await Promise.race([draining, scheduler.wait(RELAY_WAIT_MS)]);
+  }
+
+  /** Appends to the change feed, drops what retention no longer keeps, and queues the push. Call inside a transaction. */
+  private appendChange(change: NewChange): void {
+    const seq = this.feed.append(change);
+    const retentionMs = positiveSetting(this.env.FEED_RETENTION_SECONDS, FEED_DEFAULTS.retentionSeconds) * 1000;
+    this.feed.trim(this.clock.now() - retentionMs);
+    this.outbox.enqueue('relay', seq);
+  }
+
+  /**
+   * Sends every relay the feed after the last push all of them took (`relay_pushed`); a relay
+   * with a gap (cold, or added since) answers with its head and gets everything after it.
+   */
+  private async pushToRelays(): Promise<void> {
+    const batch = this.feed.batchSince(this.state.get<number>('relay_pushed') ?? 0);
+    await Promise.all(
+      relayStubs(this.env).map(async (relay) => {
+        const answer = await relay.accept(batch);
+        if (!answer.accepted) await relay.accept(this.feed.batchSince(answer.head));
+      }),
+    );
+    this.state.set('relay_pushed', Math.max(batch.head, this.state.get<number>('relay_pushed') ?? 0));
   }
 
   private isoNow(): string {

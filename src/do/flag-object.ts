@@ -28,7 +28,7 @@ import { requestEvent, withIdempotencyKey, type FlagEvent, type RequestEventKind
 import { historyPage, type HistoryEntry, type HistoryPage } from '../flags/history';
 import { nextPlanCheck, PLAN_ACTOR } from '../flags/plan/transitions';
 import { AUTO_KILL_ACTOR, decide, type ChangeContext, type Command, type Decision, type Effect } from '../flags/pipeline';
-import type { Report, ReportOutcome, Usage } from '../flags/reports';
+import { flagStateAnswer, type Report, type ReportOutcome, type Usage, type UsageOutcome } from '../flags/reports';
 import { fail, ok, versionMismatch, type Failure, type Result } from '../flags/result';
 import { KV_KEYS } from '../flags/model';
 import { snapshotTooLarge } from '../flags/shards';
@@ -185,9 +185,10 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
   /**
    * Counts a batch of failures/successes in the current bucket and, in the same transaction,
    * kills the flag if that breaches the policy. Only an enabled flag can be killed, so the kill
-   * happens once per incident however many reports race for it.
+   * happens once per incident however many reports race for it. The report that trips the kill
+   * answers once the kill has reached the change feed's relays (bounded, like an admin change).
    */
-  report(flagId: string, report: Report): Result<ReportOutcome> {
+  async report(flagId: string, report: Report): Promise<Result<ReportOutcome>> {
     const loaded = this.load(flagId);
     if (!loaded.ok) return loaded;
     const flag = loaded.value;
@@ -199,14 +200,16 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
       return { counts, decided: this.decideAndStore(flag, { kind: 'health', counts, report }, { actor: AUTO_KILL_ACTOR, now }) };
     });
     const after = decided.ok ? decided.value?.after : undefined;
-    if (after) this.afterChange();
-    else this.ctx.waitUntil(this.scheduleAlarm());
+    if (after) {
+      this.afterChange();
+      await this.settle();
+    } else this.ctx.waitUntil(this.scheduleAlarm());
     const shown = after ?? flag;
-    return ok({ enabled: shown.enabled, version: shown.version, ...counts, tripped: after !== undefined && !after.enabled });
+    return ok({ ...flagStateAnswer(shown, report.seen_version), ...counts, tripped: after !== undefined && !after.enabled });
   }
 
   /** Evaluation counts per variant from SDK flushes and OFREP, for exposures and stale-flag detection. */
-  recordUsage(flagId: string, usage: Usage): Result<{ recorded: number }> {
+  recordUsage(flagId: string, usage: Usage): Result<UsageOutcome> {
     const loaded = this.load(flagId, { allowArchived: true });
     if (!loaded.ok) return loaded;
     // A client's clock may run ahead: a time in the future would freeze "last used" for good.
@@ -219,7 +222,7 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
       this.store.setState('usage_synced_at', lastAt);
       this.ctx.waitUntil(catalogStub(this.env).recordUsage(flagId, lastAt).catch(() => undefined));
     }
-    return ok({ recorded });
+    return ok({ recorded, ...flagStateAnswer(loaded.value, usage.seen_version) });
   }
 
   health(flagId: string): Result<FlagHealth> {
@@ -408,14 +411,20 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
   }
 
   /**
-   * An admin change answers once its publish has reached the catalog (and KV, when its slot is
-   * free), so the list read right after a change shows it; a slow publish is not waited for.
+   * An admin change answers once its publish has reached the catalog, which has pushed it to the
+   * change feed's relays (and KV, when its slot is free), so the list read right after a change
+   * shows it and readers can see it; a slow publish is not waited for.
    */
   private async answer(result: Result<FlagConfig>): Promise<Result<FlagView>> {
     if (!result.ok) return this.refused(result);
+    await this.settle();
+    return ok(this.view(result.value));
+  }
+
+  /** Waits for the publishes under way (catalog, hence the change feed's relays, and KV), at most SETTLE_WAIT_MS. */
+  private async settle(): Promise<void> {
     const publishing = this.outbox.publishing();
     if (publishing) await Promise.race([publishing, scheduler.wait(SETTLE_WAIT_MS)]);
-    return ok(this.view(result.value));
   }
 
   /** A 412 shows the flag as it now is, status included, so a client can redraw from it. */

@@ -7,12 +7,15 @@
  */
 import type { Env } from '../env';
 import type { ChangeRequest, RequestAction, RequestActor, RequestedChange, RequestStatus } from '../flags/change-requests';
+import { FEED_DEFAULTS, positiveSetting } from '../flags/feed';
 import type { HistoryEntry, HistoryPage } from '../flags/history';
-import type { Report, ReportOutcome, Usage } from '../flags/reports';
+import type { PlanCommand, PlanDefinition } from '../flags/plan/body';
+import type { Report, ReportOutcome, Usage, UsageOutcome } from '../flags/reports';
 import type { Result } from '../flags/result';
 import type { CreateFlagInput, FlagConfig } from '../flags/schema';
 import type { FlagStatus } from '../flags/status';
 import type { CatalogObject } from './catalog-object';
+import type { RelayObject } from './relay-object';
 
 /** The catalog is one object for the whole deployment. */
 export const CATALOG_NAME = 'catalog';
@@ -64,8 +67,8 @@ export interface FlagApi {
   changeRequest(flagId: string, n: number): Result<ChangeRequest>;
   changeRequests(flagId: string, statuses: readonly RequestStatus[] | undefined, limit: number): Result<ChangeRequest[]>;
   history(flagId: string, limit: number, before?: number): Result<HistoryPage<HistoryEntry>>;
-  report(flagId: string, report: Report): Result<ReportOutcome>;
-  recordUsage(flagId: string, usage: Usage): Result<{ recorded: number }>;
+  report(flagId: string, report: Report): Promise<Result<ReportOutcome>>;
+  recordUsage(flagId: string, usage: Usage): Result<UsageOutcome>;
   health(flagId: string): Result<FlagHealth>;
 }
 
@@ -96,10 +99,14 @@ type CatalogApi = Pick<
   | 'missingSegments'
   | 'indexChangeRequest'
   | 'listChangeRequests'
+  | 'feedSince'
 >;
+
+type RelayApi = Pick<RelayObject, 'accept' | 'changes'>;
 
 export type FlagStub = RpcView<FlagApi>;
 export type CatalogStub = RpcView<CatalogApi>;
+export type RelayStub = RpcView<RelayApi>;
 
 export function flagStub(env: Pick<Env, 'FLAGS'>, flagId: string): FlagStub {
   return env.FLAGS.get(env.FLAGS.idFromName(flagId)) as unknown as FlagStub;
@@ -107,4 +114,19 @@ export function flagStub(env: Pick<Env, 'FLAGS'>, flagId: string): FlagStub {
 
 export function catalogStub(env: Pick<Env, 'CATALOG'>): CatalogStub {
   return env.CATALOG.get(env.CATALOG.idFromName(CATALOG_NAME)) as unknown as CatalogStub;
+}
+
+/** How many relays serve the change feed (`RELAY_COUNT`, default 4). */
+export function relayCount(env: Pick<Env, 'RELAY_COUNT'>): number {
+  return positiveSetting(env.RELAY_COUNT, FEED_DEFAULTS.relayCount);
+}
+
+/** Relay `index` (0 ≤ index < relayCount), one object per index. */
+export function relayStub(env: Pick<Env, 'RELAYS'>, index: number): RelayStub {
+  return env.RELAYS.get(env.RELAYS.idFromName(`relay-${index}`)) as unknown as RelayStub;
+}
+
+/** Every relay, in index order. */
+export function relayStubs(env: Pick<Env, 'RELAYS' | 'RELAY_COUNT'>): RelayStub[] {
+  return Array.from({ length: relayCount(env) }, (_, index) => relayStub(env, index));
 }

@@ -1,9 +1,19 @@
 /** Failure/success reports and usage counts sent by application Workers. */
 import { z } from 'zod';
-import { REPORT_LIMITS, USAGE_LIMITS } from './model';
-import { variantKeySchema } from './schema';
+import { REPORT_LIMITS, USAGE_LIMITS, type FlagStateAnswer } from './model';
+import { toSnapshot, variantKeySchema, type FlagConfig } from './schema';
 
 export const ERROR_SAMPLE_MAX = REPORT_LIMITS.maxErrorSampleLength;
+
+/** The flag version the caller evaluates with: the answer carries the snapshot when it is older. */
+const seenVersionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** A reader's random per-isolate id (change channel and propagation receipts). */
+export const readerSchema = z.string().min(1).max(64);
+
+/** `changes(cursor, options)` of the coordinator's RPC entrypoint. */
+export const changesCursorSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const changesOptionsSchema = z.object({ reader: readerSchema.optional() }).strict();
 
 /**
  * One report, usually a batch: `failures` and `successes` since the last flush. The article's
@@ -17,6 +27,7 @@ export const reportSchema = z
     successes: z.number().int().min(0).max(REPORT_LIMITS.maxSuccesses).optional(),
     error: z.string().max(ERROR_SAMPLE_MAX).optional(),
     variant: variantKeySchema.optional(),
+    seen_version: seenVersionSchema.optional(),
   })
   .strict()
   .refine((r) => r.count === undefined || r.failures === undefined, {
@@ -29,6 +40,7 @@ export interface Report {
   successes: number;
   error?: string;
   variant?: string;
+  seen_version?: number;
 }
 
 export function normaliseReport(input: z.infer<typeof reportSchema>): Report {
@@ -36,16 +48,23 @@ export function normaliseReport(input: z.infer<typeof reportSchema>): Report {
   const report: Report = { failures, successes: input.successes ?? 0 };
   if (input.error !== undefined) report.error = input.error;
   if (input.variant !== undefined) report.variant = input.variant;
+  if (input.seen_version !== undefined) report.seen_version = input.seen_version;
   return report;
 }
 
-/** The flag's state after counting a report. `tripped` is true only for the report that killed it. */
-export interface ReportOutcome {
-  enabled: boolean;
-  version: number;
+/**
+ * The flag's state after counting a report (with its snapshot when the caller's `seen_version` is
+ * older or absent). `tripped` is true only for the report that killed it.
+ */
+export interface ReportOutcome extends FlagStateAnswer {
   failures: number;
   successes: number;
   tripped: boolean;
+}
+
+/** What a usage flush answers: how many evaluations it counted, and the flag's state. */
+export interface UsageOutcome extends FlagStateAnswer {
+  recorded: number;
 }
 
 /** Evaluations served since the last flush, per variant, with the time of the latest. */
@@ -54,6 +73,17 @@ export const usageSchema = z
     variants: z.record(variantKeySchema, z.number().int().min(0).max(USAGE_LIMITS.maxPerVariant))
       .refine((v) => Object.keys(v).length <= USAGE_LIMITS.maxVariants, `at most ${USAGE_LIMITS.maxVariants} variants`),
     last_at: z.number().int().min(0),
+    seen_version: seenVersionSchema.optional(),
   })
   .strict();
 export type Usage = z.infer<typeof usageSchema>;
+
+/**
+ * What report and usage answers say about the flag: its version and state, and its snapshot when
+ * the caller's `seenVersion` is older or unknown (never for an archived flag, which readers drop).
+ */
+export function flagStateAnswer(flag: FlagConfig, seenVersion: number | undefined): FlagStateAnswer {
+  const answer: FlagStateAnswer = { version: flag.version, enabled: flag.enabled };
+  if (!flag.archived && (seenVersion === undefined || seenVersion < flag.version)) answer.snapshot = toSnapshot(flag);
+  return answer;
+}

@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'version_mismatch'
   | 'payload_too_large'
   | 'unsupported_media_type'
-  | 'invalid_json';
+  | 'invalid_json'
+  | 'unavailable';
 
 export interface FieldIssue {
   /** Dotted path of the offending field, e.g. `rules.0.conditions.1.values`. */
@@ -23,7 +24,7 @@ export interface FieldIssue {
 
 export interface Failure {
   ok: false;
-  status: 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415;
+  status: 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 503;
   code: ErrorCode;
   message: string;
   details?: unknown;
