@@ -96,7 +96,7 @@ describe('A/B health: failures and exposures per variant', () => {
     expect((await report({ failures: 2, successes: 98, variant: 'blue' })).status).toBe(200);
     expect((await report({ failures: 30, successes: 70, variant: 'green' })).status).toBe(200);
     const usage = await api('POST', '/v1/flags/ab-health/usage', { variants: { blue: 100, green: 100, control: 250 }, last_at: Date.now() }, { token: TOKENS.reporter });
-    expect(usage.body).toEqual({ recorded: 450 });
+    expect(usage.body).toMatchObject({ recorded: 450, version: 1, enabled: true, snapshot: { id: 'ab-health', version: 1 } });
     const health = (await api('GET', '/admin/flags/ab-health/health')).body;
     expect(health.by_variant.blue).toEqual({ failures: 2, successes: 98, error_rate: 0.02 });
     expect(health.by_variant.green).toEqual({ failures: 30, successes: 70, error_rate: 0.3 });
