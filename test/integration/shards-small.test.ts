@@ -4,12 +4,14 @@
  * (KvSnapshotSource) answers exactly as the shard reader does.
  */
 import { env } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { SHARD_KEYS, type ShardManifest } from '../../src/flags/shards';
 import { KvSnapshotSource } from '../../src/sdk/bundle-cache';
 import { FlagClient } from '../../src/sdk/client';
 import { api } from '../helpers/api';
-import { publishCatalog, seedCatalog, type SeedFlag } from '../helpers/catalog';
+import { catalogStub, publishCatalog, seedCatalog, type SeedFlag } from '../helpers/catalog';
+import type { CatalogObject } from '../../src/do/catalog-object';
 import { TestClock } from '../helpers/clock';
 import { CountingKv } from '../support/kv-reader';
 
@@ -44,5 +46,24 @@ describe('a few dozen flags', () => {
     expect(response.status).toBe(413);
     expect(response.body.error).toMatchObject({ code: 'payload_too_large', details: { limit: 65_536 } });
     expect((await api('GET', '/admin/flags/too-big')).status).toBe(404);
+  });
+
+  it('rows stored before the shards (migration 0006) get their hash and a publish when the catalog starts', async () => {
+    await seedCatalog([{ id: 'old-a' }, { id: 'old-b', enabled: true, rollout_percentage: 100 }]);
+    await publishCatalog(new TestClock());
+    const started = await runInDurableObject(catalogStub(), (catalog: CatalogObject, state) => {
+      const sql = state.storage.sql;
+      // The layout 0006 leaves for rows stored before it: no hash, no shard rows.
+      sql.exec('UPDATE flags SET hash = NULL');
+      sql.exec('DELETE FROM shards');
+      const seq = catalog.shards.start();
+      const unhashed = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM flags WHERE hash IS NULL').one().n;
+      const dirty = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM shards WHERE dirty_seq IS NOT NULL').one().n;
+      return { seq, unhashed, dirty, shard: JSON.parse(catalog.shards.shardValue('flags', 1, 0, 1)) };
+    });
+    expect(started.seq).not.toBeNull();
+    expect(started.unhashed).toBe(0);
+    expect(started.dirty).toBeGreaterThan(0);
+    expect(Object.keys(started.shard.flags)).toEqual(expect.arrayContaining(['old-a', 'old-b']));
   });
 });
