@@ -20,12 +20,13 @@
  * flag is off; when KV fails later, the last good bundle keeps serving.
  */
 import type { EvaluationContext } from '../flags/evaluate';
-import type { FlagBundle, FlagType } from '../flags/model';
+import type { FlagBundle, FlagStateAnswer, FlagType } from '../flags/model';
 import { BundleCache, type KvReader, type SnapshotSource } from './bundle-cache';
 import { ShardSource } from './shard-source';
 import { BucketHashCache } from './bucket-hash-cache';
-import type { Clock } from './clock';
-import { bundleLookup, CompiledFlags } from './compiled';
+import { systemClock, type Clock } from './clock';
+import { CompiledFlags } from './compiled';
+import { ChangeChannel, readerId, SnapshotOverlay, type ChangeChannelOptions, type ChangesBinding } from './change-channel';
 import { RequestFlags } from './request-flags';
 import type { FlagContext, FlagDetails, FlagEvaluation, ValueKind } from './answers';
 import { BatchReporter, errorSample, type FlagReporterBinding, type ReporterOptions, type WaitUntil } from './reporter';
@@ -54,6 +55,13 @@ export interface FlagClientOptions {
   bucketCacheSize?: number;
   /** How long a caller waits for a KV read before answering from memory (default 2 s). */
   loadTimeoutMs?: number;
+  /**
+   * The coordinator's change channel (its service binding, `entrypoint = "FlagCoordinator"`): kills
+   * and edits reach this isolate within about 2 s whatever KV does (see ./change-channel).
+   */
+  changes?: ChangesBinding;
+  /** Interval, freshness bound and wait of the change channel. */
+  channel?: ChangeChannelOptions;
   /** Clock for the cache and the `now` attribute; tests replace it. */
   now?: () => number;
   /** Time and timers of the bundle cache's and the reporter's waits (tests pass a fake one); `now` above wins for the cache's time. */
@@ -81,8 +89,14 @@ export class FlagClient {
   readonly reporter: BatchReporter | null;
   private readonly buckets: BucketHashCache;
   private readonly compiled: CompiledFlags;
-  /** The bundle `compiled` currently reads from. */
+  /** The bundle and overlay generation `compiled` currently reads from. */
   private compiledFrom: FlagBundle | null = null;
+  private compiledGeneration = -1;
+  /** Snapshots newer than the bundle: the change channel's and those of report and usage answers. */
+  private readonly overlay = new SnapshotOverlay();
+  /** This isolate's random reader id (relay choice, propagation receipts). */
+  readonly reader = readerId();
+  readonly channel: ChangeChannel | null;
   private readonly now: () => number;
   private readonly source: SnapshotSource;
 
@@ -99,7 +113,12 @@ export class FlagClient {
     if (options.flags) source.want?.(options.flags);
     this.cache = new BundleCache(source, ttlMs, this.now, { loadTimeoutMs: options.loadTimeoutMs, clock: options.clock });
     this.buckets = new BucketHashCache(options.bucketCacheSize ?? 10_000);
-    this.reporter = options.reporter ? new BatchReporter(options.reporter, { clock: options.clock, ...options.reporting }) : null;
+    const onState = (flagId: string, state: FlagStateAnswer) => this.overlay.applyState(flagId, state);
+    this.reporter = options.reporter ? new BatchReporter(options.reporter, { clock: options.clock, onState, ...options.reporting }) : null;
+    const channelClock = options.clock ?? { ...systemClock, now: this.now };
+    this.channel = options.changes
+      ? new ChangeChannel(options.changes, this.overlay, this.reader, () => this.cache.invalidate(), options.channel, channelClock)
+      : null;
     // A check of a flag whose shard is not loaded makes the next read due (the next request has it).
     const learn = (id: string) => {
       if (source.want?.([id])) this.cache.invalidate();
@@ -124,6 +143,12 @@ export class FlagClient {
    * and `flags` to have flags this isolate has not evaluated yet loaded first.
    */
   forRequest(ctx: WaitUntil | undefined, context: FlagContext = {}, flags?: readonly string[]): Promise<RequestFlags> {
+    const waiting = this.channel?.before(ctx);
+    if (waiting) return waiting.then(() => this.loaded(ctx, context, flags));
+    return this.loaded(ctx, context, flags);
+  }
+
+  private loaded(ctx: WaitUntil | undefined, context: FlagContext, flags: readonly string[] | undefined): Promise<RequestFlags> {
     const missing = flags !== undefined && this.source.want?.(flags) === true;
     // Within the cache period the bundle is at hand: no read and no promise chain to wait on.
     const fresh = missing ? undefined : this.cache.fresh();
@@ -154,9 +179,10 @@ export class FlagClient {
   }
 
   private requestFlags(bundle: FlagBundle | null, context: FlagContext, ctx: WaitUntil | undefined): RequestFlags {
-    if (bundle !== this.compiledFrom) {
+    if (bundle !== this.compiledFrom || this.overlay.generation !== this.compiledGeneration) {
       this.compiledFrom = bundle;
-      this.compiled.use(bundle ? bundleLookup(bundle) : null);
+      this.compiledGeneration = this.overlay.generation;
+      this.compiled.use(this.overlay.over(bundle));
     }
     return new RequestFlags(this.compiled, toEvaluationContext(context), this.now(), this.reporter, ctx);
   }
@@ -287,7 +313,7 @@ const shared = new WeakMap<object, Map<string, FlagClient>>();
 export function getFlagClient(options: FlagClientOptions): FlagClient {
   const anchor: object | undefined = options.source ?? options.kv;
   if (!anchor) throw new TypeError('FlagClient needs a KV namespace (`kv`) or a snapshot `source`');
-  const key = JSON.stringify([options.environment, options.cacheTtlSeconds ?? DEFAULT_TTL_SECONDS, options.reporter ? 1 : 0]);
+  const key = JSON.stringify([options.environment, options.cacheTtlSeconds ?? DEFAULT_TTL_SECONDS, options.reporter ? 1 : 0, options.changes ? 1 : 0]);
   let clients = shared.get(anchor);
   if (!clients) {
     clients = new Map();

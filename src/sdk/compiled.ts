@@ -18,7 +18,7 @@
 import { basisPointBucket, bucketHash } from '../flags/bucket';
 import { conditionsMatch, type ConditionOptions, type SegmentLookup } from '../flags/conditions';
 import { offVariantOf, onVariantOf, stringAttribute, variantsOf, type EvaluationContext, type EvaluationReason } from '../flags/evaluate';
-import type { Condition, FlagBundle, FlagSnapshot, FlagType, Split } from '../flags/schema';
+import type { Condition, FlagSnapshot, FlagType, Split } from '../flags/schema';
 import type { BucketHashCache, BucketShard } from './bucket-hash-cache';
 import type { FlagDetails, FlagEvaluation } from './answers';
 import type { UsageCounters } from './reporter';
@@ -47,12 +47,6 @@ export interface SnapshotLookup {
 }
 
 type Choose = (context: EvaluationContext) => Outcome;
-
-/** The snapshots of one bundle. */
-export function bundleLookup(bundle: FlagBundle): SnapshotLookup {
-  const { flags, segments } = bundle;
-  return { flag: (id) => (Object.prototype.hasOwnProperty.call(flags, id) ? flags[id] : undefined), segments };
-}
 
 export function compileFlag(flag: FlagSnapshot, environment: string, buckets: BucketShard, counters: UsageCounters | null): CompiledFlag {
   const id = flag.id;

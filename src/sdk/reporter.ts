@@ -16,7 +16,7 @@
  * bounded (flags, variants and counts per entry); what does not fit is dropped and counted in
  * `stats.dropped`, never silently.
  */
-import { REPORT_LIMITS, USAGE_LIMITS } from '../flags/model';
+import { REPORT_LIMITS, USAGE_LIMITS, type FlagStateAnswer } from '../flags/model';
 import type { Usage } from '../flags/reports';
 import { sleep, systemClock, type Clock } from './clock';
 
@@ -62,6 +62,8 @@ export interface ReporterOptions {
   clock?: Clock;
   /** Called when counts are dropped or refused, or a call fails; default logs once in a while. */
   onProblem?: (problem: ReporterProblem) => void;
+  /** Called with the flag's state (version, enabled, newer snapshot) that a report or usage answer carries. */
+  onState?: (flagId: string, state: FlagStateAnswer) => void;
 }
 
 export interface ReporterProblem {
@@ -133,6 +135,7 @@ export class BatchReporter {
   private readonly now: () => number;
   private readonly clock: Clock;
   private readonly onProblem: (problem: ReporterProblem) => void;
+  private readonly onState: ((flagId: string, state: FlagStateAnswer) => void) | undefined;
 
   private inFlight: Promise<void> | null = null;
   /** The flush each request context already keeps alive. */
@@ -157,6 +160,7 @@ export class BatchReporter {
     const clock = (this.clock = options.clock ?? systemClock);
     this.now = options.now ?? (() => clock.now());
     this.onProblem = options.onProblem ?? throttledLog();
+    this.onState = options.onState;
   }
 
   // ------------------------------------------------------------------ recording (synchronous, cheap)
@@ -329,6 +333,8 @@ export class BatchReporter {
         this.onProblem({ kind: 'rejected', flagId, detail: `${answer.code ?? 'refused'}: ${answer.message ?? ''}` });
         return 'rejected';
       }
+      const state = stateOf(answer);
+      if (state && this.onState) this.onState(flagId, state);
       return 'ok';
     } catch (error) {
       this.stats.failedCalls++;
@@ -414,6 +420,14 @@ function toBody(report: PendingReport): ReportBody {
 
 function toUsage(usage: PendingUsage): Usage {
   return { variants: Object.fromEntries(usage.variants), last_at: Math.floor(usage.lastAt) };
+}
+
+/** The flag state in an `{ ok: true, value }` answer, when it has one. */
+function stateOf(answer: unknown): FlagStateAnswer | undefined {
+  const value = typeof answer === 'object' && answer !== null ? (answer as { value?: unknown }).value : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Partial<FlagStateAnswer>;
+  return typeof v.version === 'number' && typeof v.enabled === 'boolean' ? (v as FlagStateAnswer) : undefined;
 }
 
 function isRefusal(answer: unknown): answer is { ok: false; code?: string; message?: string } {
