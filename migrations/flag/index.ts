@@ -1,5 +1,6 @@
 import init from './0001_init.sql';
 import statusFacts from './0002_status_facts_in_config.sql';
+import experiment from './0004_experiment.sql';
 import changeRequests from './0005_change_requests.sql';
 import type { Migration } from '../../src/do/migrations';
 
@@ -7,5 +8,6 @@ import type { Migration } from '../../src/do/migrations';
 export const flagMigrations: Migration[] = [
   { name: '0001_init', sql: init },
   { name: '0002_status_facts_in_config', sql: statusFacts },
+  { name: '0004_experiment', sql: experiment },
   { name: '0005_change_requests', sql: changeRequests },
 ];

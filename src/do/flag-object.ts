@@ -28,7 +28,8 @@ import { requestEvent, withIdempotencyKey, type FlagEvent, type RequestEventKind
 import { historyPage, type HistoryEntry, type HistoryPage } from '../flags/history';
 import { nextPlanCheck, PLAN_ACTOR } from '../flags/plan/transitions';
 import { AUTO_KILL_ACTOR, decide, type ChangeContext, type Command, type Decision, type Effect } from '../flags/pipeline';
-import { flagStateAnswer, type Report, type ReportOutcome, type Usage, type UsageOutcome } from '../flags/reports';
+import { flagStateAnswer, type EventOutcome, type MetricEventInput, type Report, type ReportOutcome, type Usage, type UsageOutcome } from '../flags/reports';
+import { flagReadout, type FlagExperimentReadout } from '../flags/experiments';
 import { fail, ok, versionMismatch, type Failure, type Result } from '../flags/result';
 import { KV_KEYS } from '../flags/model';
 import { snapshotTooLarge } from '../flags/shards';
@@ -39,6 +40,7 @@ import type { Env } from '../env';
 import type { CatalogEntry } from './catalog-object';
 import { catalogStub, type FlagApi, type FlagHealth, type FlagView, type RequestOutcome, type Submission, type Submitted } from './stubs';
 import { FlagStore } from './flag-store';
+import { emptyEventOutcome, ExperimentStore } from './experiment-store';
 import { Outbox, type Channel } from './outbox';
 import { applyMigrations } from './migrations';
 import { deliverSlack, deliverWebhook } from './notify';
@@ -61,6 +63,7 @@ type FlagOutboxKind = 'kv' | 'catalog' | 'requests' | 'slack' | 'webhook';
 
 export class FlagObject extends DurableObject<Env> implements FlagApi {
   private readonly store: FlagStore;
+  private readonly experiments: ExperimentStore;
   private readonly outbox: Outbox<FlagOutboxKind>;
 
   /** workerd passes `ctx` and `env`; tests and the bench also pass a clock of their own. */
@@ -71,6 +74,7 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
   ) {
     super(ctx, env);
     this.store = new FlagStore(ctx.storage.sql);
+    this.experiments = new ExperimentStore(ctx.storage.sql, this.store.state);
     this.outbox = new Outbox(ctx.storage.sql, this.store.state, clock, this.channels(), () => this.ctx.waitUntil(this.scheduleAlarm()));
     void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, flagMigrations);
@@ -208,13 +212,28 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
     return ok({ ...flagStateAnswer(shown, report.seen_version), ...counts, tripped: after !== undefined && !after.enabled });
   }
 
-  /** Evaluation counts per variant from SDK flushes and OFREP, for exposures and stale-flag detection. */
+  /**
+   * Evaluation counts per variant from SDK flushes and OFREP, for exposures and stale-flag
+   * detection; while the experiment runs, also the units first exposed and the metric events,
+   * stored with their aggregates in one transaction (exposures first, so a unit's events in the
+   * same flush find it).
+   */
   recordUsage(flagId: string, usage: Usage): Result<UsageOutcome> {
     const loaded = this.load(flagId, { allowArchived: true });
     if (!loaded.ok) return loaded;
+    const flag = loaded.value;
+    const now = this.clock.now();
     // A client's clock may run ahead: a time in the future would freeze "last used" for good.
-    const lastAt = Math.min(usage.last_at, this.clock.now());
-    this.store.addExposures(usage.variants, lastAt);
+    const lastAt = Math.min(usage.last_at, now);
+    const units = usage.units ?? [];
+    const events = usage.events ?? [];
+    const experiment = this.ctx.storage.transactionSync(() => {
+      this.store.addExposures(usage.variants, lastAt);
+      if (units.length === 0 && events.length === 0) return undefined;
+      if (!flag.experiment) return { new_units: 0, multiple: 0, events: { ...emptyEventOutcome(), not_running: events.length } };
+      const exposed = this.experiments.recordExposures(flag.experiment, units.map((u) => ({ ...u, at: Math.min(u.at, now) })));
+      return { ...exposed, events: this.experiments.recordEvents(flag.experiment, events.map((e) => ({ ...e, at: Math.min(e.at ?? now, now) }))) };
+    });
     const recorded = Object.values(usage.variants).reduce((a, b) => a + b, 0);
     // The catalog learns of use at most hourly: enough for stale-flag reports, cheap for the catalog.
     const lastSynced = this.store.getState<number>('usage_synced_at') ?? 0;
@@ -222,7 +241,29 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
       this.store.setState('usage_synced_at', lastAt);
       this.ctx.waitUntil(catalogStub(this.env).recordUsage(flagId, lastAt).catch(() => undefined));
     }
-    return ok({ recorded, ...flagStateAnswer(loaded.value, usage.seen_version) });
+    const state = flagStateAnswer(loaded.value, usage.seen_version);
+    return ok(experiment ? { recorded, ...state, experiment } : { recorded, ...state });
+  }
+
+  /** `POST /v1/flags/:id/events`: metric events of units (see `ExperimentStore.recordEvents`). */
+  recordEvents(flagId: string, events: MetricEventInput[]): Result<EventOutcome> {
+    const loaded = this.load(flagId);
+    if (!loaded.ok) return loaded;
+    const experiment = loaded.value.experiment;
+    if (!experiment) return fail(409, 'conflict', `flag "${flagId}" has no experiment`);
+    const now = this.clock.now();
+    const records = events.map((e) => ({ ...e, at: Math.min(e.at ?? now, now) }));
+    return ok(this.ctx.storage.transactionSync(() => this.experiments.recordEvents(experiment, records)));
+  }
+
+  /** `GET /admin/flags/:id/experiment`: the read-out, from the aggregates alone. */
+  experimentReadout(flagId: string): Result<FlagExperimentReadout> {
+    const loaded = this.load(flagId, { allowArchived: true });
+    if (!loaded.ok) return loaded;
+    const flag = loaded.value;
+    if (!flag.experiment) return fail(404, 'not_found', `flag "${flagId}" has no experiment`);
+    const withExperiment = { ...flag, experiment: flag.experiment };
+    return ok(flagReadout(withExperiment, this.experiments.aggregates(flag.experiment), this.clock.now()));
   }
 
   health(flagId: string): Result<FlagHealth> {

@@ -10,7 +10,8 @@ import type { ChangeRequest, RequestAction, RequestActor, RequestedChange, Reque
 import { FEED_DEFAULTS, positiveSetting } from '../flags/feed';
 import type { HistoryEntry, HistoryPage } from '../flags/history';
 import type { PlanCommand, PlanDefinition } from '../flags/plan/body';
-import type { Report, ReportOutcome, Usage, UsageOutcome } from '../flags/reports';
+import type { FlagExperimentReadout } from '../flags/experiments';
+import type { EventOutcome, MetricEventInput, Report, ReportOutcome, Usage, UsageOutcome } from '../flags/reports';
 import type { Result } from '../flags/result';
 import type { CreateFlagInput, FlagConfig } from '../flags/schema';
 import type { FlagStatus } from '../flags/status';
@@ -69,6 +70,8 @@ export interface FlagApi {
   history(flagId: string, limit: number, before?: number): Result<HistoryPage<HistoryEntry>>;
   report(flagId: string, report: Report): Promise<Result<ReportOutcome>>;
   recordUsage(flagId: string, usage: Usage): Result<UsageOutcome>;
+  recordEvents(flagId: string, events: MetricEventInput[]): Result<EventOutcome>;
+  experimentReadout(flagId: string): Result<FlagExperimentReadout>;
   health(flagId: string): Result<FlagHealth>;
 }
 

@@ -34,6 +34,12 @@ export const USAGE_LIMITS = {
   maxPerVariant: 100_000_000,
   /** Distinct variants in one call. */
   maxVariants: 50,
+  /** Experiment exposures (units) in one call; a reader keeps the rest for its next flush. */
+  maxUnits: 2_000,
+  /** Metric events in one call (and in one `POST /v1/flags/:id/events`). */
+  maxEvents: 2_000,
+  /** Largest magnitude of one event's value. */
+  maxEventValue: 1e12,
 } as const;
 
 /** A segment as the bundle and the change feed carry it. */

@@ -1,7 +1,8 @@
 /** Failure/success reports and usage counts sent by application Workers. */
 import { z } from 'zod';
+import { experimentMetricSchema } from './experiment/schema';
 import { REPORT_LIMITS, USAGE_LIMITS, type FlagStateAnswer } from './model';
-import { toSnapshot, variantKeySchema, type FlagConfig } from './schema';
+import { LIMITS, toSnapshot, variantKeySchema, type FlagConfig } from './schema';
 
 export const ERROR_SAMPLE_MAX = REPORT_LIMITS.maxErrorSampleLength;
 
@@ -62,18 +63,73 @@ export interface ReportOutcome extends FlagStateAnswer {
   tripped: boolean;
 }
 
-/** What a usage flush answers: how many evaluations it counted, and the flag's state. */
-export interface UsageOutcome extends FlagStateAnswer {
-  recorded: number;
+/** What happened to a batch of metric events: each event is counted in exactly one field. */
+export interface EventOutcome {
+  counted: number;
+  /** The unit was never exposed (in this run). */
+  not_exposed: number;
+  /** Earlier than the unit's first exposure. */
+  before_exposure: number;
+  /** The unit was served more than one variant. */
+  multiple_exposure: number;
+  /** A metric the experiment does not list. */
+  unknown_metric: number;
+  /** The experiment is not running. */
+  not_running: number;
 }
 
-/** Evaluations served since the last flush, per variant, with the time of the latest. */
+/** What a batch of experiment exposures did. */
+export interface ExposureOutcome {
+  /** Units seen for the first time. */
+  new_units: number;
+  /** Units that became multiple exposures with this batch. */
+  multiple: number;
+}
+
+/**
+ * What a usage flush answers: how many evaluations it counted, and the flag's state; `experiment`
+ * when it carried units or events.
+ */
+export interface UsageOutcome extends FlagStateAnswer {
+  recorded: number;
+  experiment?: ExposureOutcome & { events: EventOutcome };
+}
+
+/** An experiment's unit: the value of the flag's bucketing attribute (a user id, usually). */
+const unitSchema = z.string().min(1).max(LIMITS.listItemLength);
+
+/** A unit's first exposure in a reader: the variant it was served and when (ms since the epoch). */
+export const exposureSchema = z.object({ unit: unitSchema, variant: variantKeySchema, at: z.number().int().min(0) }).strict();
+
+/**
+ * One metric event of a unit. `value` is summed by a mean metric (default 1: a count) and ignored
+ * by a conversion metric; `at` (ms since the epoch) defaults to when the coordinator receives it.
+ */
+export const metricEventSchema = z
+  .object({
+    unit: unitSchema,
+    metric: experimentMetricSchema.shape.key,
+    value: z.number().min(-USAGE_LIMITS.maxEventValue).max(USAGE_LIMITS.maxEventValue).optional(),
+    at: z.number().int().min(0).optional(),
+  })
+  .strict();
+export type MetricEventInput = z.infer<typeof metricEventSchema>;
+
+/** Body of `POST /v1/flags/:id/events`. */
+export const eventsBodySchema = z.object({ events: z.array(metricEventSchema).min(1).max(USAGE_LIMITS.maxEvents) }).strict();
+
+/**
+ * Evaluations served since the last flush, per variant, with the time of the latest; while the
+ * flag's experiment runs, also the units first exposed and the metric events tracked.
+ */
 export const usageSchema = z
   .object({
     variants: z.record(variantKeySchema, z.number().int().min(0).max(USAGE_LIMITS.maxPerVariant))
       .refine((v) => Object.keys(v).length <= USAGE_LIMITS.maxVariants, `at most ${USAGE_LIMITS.maxVariants} variants`),
     last_at: z.number().int().min(0),
     seen_version: seenVersionSchema.optional(),
+    units: z.array(exposureSchema).max(USAGE_LIMITS.maxUnits).optional(),
+    events: z.array(metricEventSchema).max(USAGE_LIMITS.maxEvents).optional(),
   })
   .strict();
 export type Usage = z.infer<typeof usageSchema>;

@@ -4,6 +4,7 @@
  * schemas, and every field has a bound so a single flag can never grow without limit.
  */
 import { z } from 'zod';
+import { experimentSchema } from './experiment/schema';
 import type { RolloutPlan } from './plan/body';
 import { boundedList, idSchema, jsonBytes, LIMITS, percentageSchema, reasonSchema, shortString } from './primitives';
 
@@ -149,6 +150,8 @@ export const flagFields = {
    * approver changes this field (src/flags/change-requests.ts).
    */
   protected: z.boolean().default(false),
+  /** An A/B experiment on the flag's default split (docs/experiments.md); published so the SDK records exposures. */
+  experiment: experimentSchema.optional(),
 };
 
 /**

@@ -13,6 +13,7 @@
  *  - `on_variant`, `off_variant`, the default split's variants, and each rule's served variant or split
  *    variants exist among the variants (explicit, or a boolean flag's implicit `on`/`off`);
  *  - a split names each variant at most once;
+ *  - an experiment's `control` is one of the variants;
  *  - each condition's values suit its operator (see `validateConditions`).
  */
 import { numericValue, parseIsoInstant } from './conditions';
@@ -24,7 +25,7 @@ export interface ValidationIssue {
   message: string;
 }
 
-export type ValidatableFlag = Pick<FlagConfig, 'type' | 'variants' | 'on_variant' | 'off_variant' | 'split' | 'rules'>;
+export type ValidatableFlag = Pick<FlagConfig, 'type' | 'variants' | 'on_variant' | 'off_variant' | 'split' | 'rules'> & Partial<Pick<FlagConfig, 'experiment'>>;
 
 const IMPLICIT_BOOLEAN_VARIANTS: Readonly<Record<string, unknown>> = Object.freeze({ on: true, off: false });
 
@@ -75,6 +76,10 @@ export function validateFlagConfig(flag: ValidatableFlag): ValidationIssue[] {
     }
 
     if (flag.split) checkSplit(flag.split, ['split'], known, listed, issues);
+    const control = flag.experiment?.control;
+    if (control !== undefined && !known(control)) {
+      issues.push({ path: ['experiment', 'control'], message: `"${control}" is not a variant (${listed()})` });
+    }
     (flag.rules ?? []).forEach((rule, i) => {
       const serve = rule?.serve;
       if (serve && 'variant' in serve) {

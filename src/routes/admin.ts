@@ -180,6 +180,10 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
     const body = await readJson(request, revertSchema);
     return submit(request, env, id, { kind: 'revert', version: body.version }, { ...body, ifMatch });
   })
+  .get('/flags/:id/experiment', scoped('flags:read'), async (request, env) => {
+    const id = flagIdParam(request);
+    return json(unwrap(await flagStub(env, id).experimentReadout(id)));
+  })
   .get('/flags/:id/history', scoped('flags:read'), async (request, env) => {
     const id = flagIdParam(request);
     const query = parseQuery(request, historyQuerySchema);

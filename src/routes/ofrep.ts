@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { evaluate, type Evaluation, type EvaluationContext } from '../flags/evaluate';
+import { experimentUnit } from '../flags/experiments';
 import type { Condition, FlagBundle, FlagSnapshot } from '../flags/schema';
 import { scoped, type AuthenticatedRequest } from '../http/auth';
 import { pathParam, readJson } from '../http/body';
@@ -66,9 +67,17 @@ async function flagLoaded({ source, cache }: { source: ShardSource; cache: Bundl
   return cache.get();
 }
 
-function countExposures(env: Args[0], ctx: Args[1], results: Evaluation[]): void {
+/** Evaluation counts, and each unit's first exposure to a flag whose experiment runs (deduplicated per isolate). */
+function countExposures(env: Args[0], ctx: Args[1], bundle: FlagBundle | null, context: EvaluationContext, results: Evaluation[]): void {
   const { exposures } = perIsolate(env);
-  for (const result of results) if (result.variant !== undefined) exposures.recordEvaluation(result.flagId, result.variant);
+  const now = Date.now();
+  for (const result of results) {
+    if (result.variant === undefined) continue;
+    exposures.recordEvaluation(result.flagId, result.variant, now);
+    const flag = bundle?.flags[result.flagId];
+    const unit = flag && experimentUnit(flag, context, result.reason);
+    if (unit !== undefined) exposures.experiments.shard(result.flagId).expose(unit, result.variant, now);
+  }
   exposures.schedule(ctx);
 }
 
@@ -183,7 +192,7 @@ export const ofrepRouter = Router<OfrepRequest, Args>({
     const bundle = await flagLoaded(perIsolate(env).some, key);
     const result = evaluateIn(bundle, visibleFlag(bundle, key, request), context, env.ENVIRONMENT);
     if (result.errorCode) return json(toOfrep(key, result), 404);
-    countExposures(env, ctx, [result]);
+    countExposures(env, ctx, bundle, context, [result]);
     return json(toOfrep(key, result));
   })
   .post('/evaluate/flags', caller, async (request, env, ctx) => {
@@ -196,6 +205,6 @@ export const ofrepRouter = Router<OfrepRequest, Args>({
     const etag = bulkEtag(bundle, flags, request.client ? 'client' : 'server', context);
     if (etag && request.headers.get('If-None-Match') === etag) return new Response(null, { status: 304, headers: { ETag: etag } });
     const results = flags.map((flag) => evaluateIn(bundle, flag, context, env.ENVIRONMENT));
-    countExposures(env, ctx, results);
+    countExposures(env, ctx, bundle, context, results);
     return json({ flags: results.map((result) => toOfrep(result.flagId, result)), metadata: { generated_at: bundle?.generated_at ?? null } }, 200, etag ? { ETag: etag } : {});
   });

@@ -1,6 +1,6 @@
-/** `POST /v1/flags/:id/failures`: failure/success reports over HTTP, for anything without RPC. */
+/** `POST /v1/flags/:id/failures`, `/usage` and `/events`: reports over HTTP, for anything without RPC. */
 import { Router } from 'itty-router';
-import { normaliseReport, reportSchema, usageSchema } from '../flags/reports';
+import { eventsBodySchema, normaliseReport, reportSchema, usageSchema } from '../flags/reports';
 import { scoped, type AuthenticatedRequest } from '../http/auth';
 import { readJson } from '../http/body';
 import { json } from '../http/responses';
@@ -17,4 +17,9 @@ export const reportsRouter = Router<AuthenticatedRequest, Args>({ base: '/v1' })
     const id = flagIdParam(request);
     const usage = await readJson(request, usageSchema);
     return json(unwrap(await flagStub(env, id).recordUsage(id, usage)));
+  })
+  .post('/flags/:id/events', scoped('reports:write'), async (request, env) => {
+    const id = flagIdParam(request);
+    const { events } = await readJson(request, eventsBodySchema);
+    return json(unwrap(await flagStub(env, id).recordEvents(id, events)));
   });

@@ -13,7 +13,7 @@
  * `waitMs`. A failing channel never throws: the client keeps serving from KV, and `stats` says so.
  */
 import type { ChangeEntry, ChangesAnswer, FlagBundle, FlagSnapshot, FlagStateAnswer, SegmentSnapshot } from '../flags/model';
-import type { SnapshotLookup } from './compiled';
+import { trackedByOf, type SnapshotLookup } from './compiled';
 import { systemClock, type Clock } from './clock';
 import type { WaitUntil } from './reporter';
 
@@ -89,15 +89,14 @@ export class SnapshotOverlay {
       if (top.snapshot) segments[id] = top.snapshot;
       else delete segments[id];
     }
-    return {
-      flag: (id) => {
-        const base = own(id) ? flags[id] : undefined;
-        const top = this.flags.get(id);
-        if (!top || (base && base.version >= top.version)) return base;
-        return top.snapshot ?? undefined;
-      },
-      segments,
+    const flag = (id: string): FlagSnapshot | undefined => {
+      const base = own(id) ? flags[id] : undefined;
+      const top = this.flags.get(id);
+      if (!top || (base && base.version >= top.version)) return base;
+      return top.snapshot ?? undefined;
     };
+    const overlaid = [...this.flags.keys()];
+    return { flag, segments, trackedBy: trackedByOf(() => new Set([...Object.keys(flags), ...overlaid]), flag) };
   }
 
   private put<T>(into: Map<string, Versioned<T>>, id: string, version: number, snapshot: T | null): void {

@@ -123,7 +123,7 @@ export class FlagClient {
     const learn = (id: string) => {
       if (source.want?.([id])) this.cache.invalidate();
     };
-    this.compiled = new CompiledFlags(this.environment, this.buckets, this.reporter?.counters ?? null, learn);
+    this.compiled = new CompiledFlags(this.environment, this.buckets, this.reporter?.counters ?? null, learn, this.reporter?.experiments ?? null);
   }
 
   /** Loads the bundle (if due). True when a bundle is available to evaluate against. */
@@ -273,6 +273,16 @@ export class FlagClient {
     }
     this.reporter?.schedule(ctx);
     return handlers.fallback(evaluation);
+  }
+
+  /**
+   * A metric event of the unit in `context` (the value of each flag's bucketing attribute), for every
+   * running experiment in the bundle that lists `metric`; sent with the next usage flush. `value` is
+   * summed by a mean metric (default 1) and ignored by a conversion metric. The coordinator counts
+   * it only for a unit already exposed, at or after its exposure.
+   */
+  async track(metric: string, context: FlagContext = {}, value?: number, ctx?: WaitUntil): Promise<void> {
+    (await this.forRequest(ctx, context)).track(metric, value);
   }
 
   /** Sends pending reports and evaluation counts, kept alive by `ctx.waitUntil` when given. */

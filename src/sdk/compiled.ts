@@ -21,6 +21,8 @@ import { offVariantOf, onVariantOf, stringAttribute, variantsOf, type Evaluation
 import type { Condition, FlagSnapshot, FlagType, Split } from '../flags/schema';
 import type { BucketHashCache, BucketShard } from './bucket-hash-cache';
 import type { FlagDetails, FlagEvaluation } from './answers';
+import { isRunning, unitAttribute } from '../flags/experiments';
+import type { ExperimentLog } from './experiment-log';
 import type { UsageCounters } from './reporter';
 
 /** One possible answer of a compiled flag, built at compile time. */
@@ -44,11 +46,54 @@ export interface CompiledFlag {
 export interface SnapshotLookup {
   flag(id: string): FlagSnapshot | undefined;
   readonly segments: SegmentLookup | undefined;
+  /** The running experiments that list `metric`, for `track` (none when the source cannot enumerate). */
+  trackedBy?(metric: string): readonly TrackedExperiment[];
 }
 
-type Choose = (context: EvaluationContext) => Outcome;
+/** A running experiment `track` attributes a metric's events to: its flag and the unit's attribute. */
+export interface TrackedExperiment {
+  flagId: string;
+  unitAttribute: string;
+}
 
-export function compileFlag(flag: FlagSnapshot, environment: string, buckets: BucketShard, counters: UsageCounters | null): CompiledFlag {
+type Choose = (context: EvaluationContext, now: number) => Outcome;
+
+/**
+ * `SnapshotLookup.trackedBy` over the flags `ids` names (read when first asked, once per lookup):
+ * the running experiments listing a metric, each with its flag and unit attribute.
+ */
+export function trackedByOf(ids: () => Iterable<string>, flag: (id: string) => FlagSnapshot | undefined): (metric: string) => readonly TrackedExperiment[] {
+  let byMetric: Map<string, TrackedExperiment[]> | undefined;
+  return (metric) => {
+    if (!byMetric) {
+      byMetric = new Map();
+      for (const id of ids()) {
+        const snapshot = flag(id);
+        if (!snapshot || snapshot.archived || !isRunning(snapshot)) continue;
+        for (const { key } of snapshot.experiment.metrics) {
+          let list = byMetric.get(key);
+          if (!list) byMetric.set(key, (list = []));
+          list.push({ flagId: snapshot.id, unitAttribute: unitAttribute(snapshot) });
+        }
+      }
+    }
+    return byMetric.get(metric) ?? NONE;
+  };
+}
+
+const NONE: readonly TrackedExperiment[] = Object.freeze([]);
+
+/**
+ * `experiments`: where exposures of a running experiment go (the reporter's log); null without a
+ * reporter. Only the default split or rollout (reason `SPLIT`) exposes a unit (src/flags/experiments.ts).
+ */
+export function compileFlag(
+  flag: FlagSnapshot,
+  environment: string,
+  buckets: BucketShard,
+  counters: UsageCounters | null,
+  experiments: ExperimentLog | null = null,
+): CompiledFlag {
   const id = flag.id;
   const type: FlagType = flag.type ?? 'boolean';
   const values = variantsOf(flag);
@@ -131,6 +176,16 @@ export function compileFlag(flag: FlagSnapshot, environment: string, buckets: Bu
     fallthrough = (context) => (bucketOf(context) < threshold ? inside : outside);
   }
 
+  const exposures = experiments !== null && isRunning(flag) ? experiments.shard(id) : null;
+  if (exposures !== null) {
+    const assign = fallthrough;
+    fallthrough = (context, now) => {
+      const outcome = assign(context, now);
+      if (outcome.evaluation.reason === 'SPLIT') exposures.expose(context[bucketBy], outcome.evaluation.variant!, now);
+      return outcome;
+    };
+  }
+
   return compiled((context, conditions) => {
     if (users !== null) {
       const userId = stringAttribute(context.targetingKey);
@@ -142,9 +197,9 @@ export function compileFlag(flag: FlagSnapshot, environment: string, buckets: Bu
     }
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
-      if (conditionsMatch(rule.conditions, context, conditions)) return rule.choose(context);
+      if (conditionsMatch(rule.conditions, context, conditions)) return rule.choose(context, conditions.now);
     }
-    return fallthrough(context);
+    return fallthrough(context, conditions.now);
   });
 }
 
@@ -159,7 +214,13 @@ export class CompiledFlags {
     private readonly counters: UsageCounters | null,
     /** Told of a check of a flag the snapshots do not hold (a per-flag source then loads it). */
     private readonly onUnknown: (id: string) => void = () => undefined,
+    private readonly experiments: ExperimentLog | null = null,
   ) {}
+
+  /** The running experiments that list `metric` (see `SnapshotLookup.trackedBy`). */
+  trackedBy(metric: string): readonly TrackedExperiment[] {
+    return this.lookup?.trackedBy?.(metric) ?? NONE;
+  }
 
   /** Whether any snapshots are loaded. */
   get ready(): boolean {
@@ -195,7 +256,7 @@ export class CompiledFlags {
       this.onUnknown(id);
       return undefined;
     }
-    const compiled = compileFlag(snapshot, this.environment, this.buckets.shard(id), this.counters);
+    const compiled = compileFlag(snapshot, this.environment, this.buckets.shard(id), this.counters, this.experiments);
     this.byId.set(id, compiled);
     return compiled;
   }

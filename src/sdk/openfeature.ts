@@ -9,6 +9,9 @@
  *   const on = await OpenFeature.getClient().getBooleanValue('new-chatbot', false, { targetingKey: userId });
  *   ctx.waitUntil(flags.flush());   // sends evaluation counts (exposures) to the coordinator
  *
+ * Tracking: `client.track('checkout', { targetingKey: userId }, { value: 12.5 })` is the client's
+ * `track(metric, context, value)`: an event for every running experiment listing the metric.
+ *
  * Errors follow OpenFeature: an unknown flag is `FLAG_NOT_FOUND`, a flag of another type than the
  * one asked is `TYPE_MISMATCH`, no bundle loaded yet is `PROVIDER_NOT_READY`; in each case the
  * OpenFeature client answers with the caller's default value.
@@ -25,6 +28,7 @@ import type {
   ProviderMetadata,
   ResolutionDetails,
   ResolutionReason,
+  TrackingEventDetails,
 } from '@openfeature/server-sdk';
 import type { FlagContext, FlagDetails, ValueKind } from './answers';
 import type { FlagClient } from './client';
@@ -54,6 +58,12 @@ export class FlagCoordinatorProvider implements Provider {
 
   resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): Promise<ResolutionDetails<T>> {
     return this.resolve(flagKey, 'object', defaultValue, context);
+  }
+
+  /** OpenFeature's tracking API: a metric event for the experiments that list `trackingEventName`. */
+  track(trackingEventName: string, context: EvaluationContext, trackingEventDetails: TrackingEventDetails): void {
+    const value = trackingEventDetails?.value;
+    this.client.track(trackingEventName, fromOpenFeature(context ?? {}), typeof value === 'number' ? value : undefined).catch(() => undefined);
   }
 
   /** OpenFeature asks one flag at a time: one bundle look-up, then the synchronous compiled check. */

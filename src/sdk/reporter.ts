@@ -19,6 +19,7 @@
 import { REPORT_LIMITS, USAGE_LIMITS, type FlagStateAnswer } from '../flags/model';
 import type { Usage } from '../flags/reports';
 import { sleep, systemClock, type Clock } from './clock';
+import { ExperimentLog } from './experiment-log';
 
 /** What the reporter sends in one `report` call (the coordinator's `reportSchema`). */
 export interface ReportBody {
@@ -101,6 +102,9 @@ interface PendingUsage {
   flagId: string;
   variants: Map<string, number>;
   lastAt: number;
+  /** Experiment exposures and events taken for this call. */
+  units?: NonNullable<Usage['units']>;
+  events?: NonNullable<Usage['events']>;
 }
 
 interface Batch {
@@ -113,6 +117,8 @@ const MAX_FAILURES_PER_CALL = REPORT_LIMITS.maxFailures;
 const MAX_SUCCESSES_PER_CALL = REPORT_LIMITS.maxSuccesses;
 const MAX_USAGE_PER_VARIANT = USAGE_LIMITS.maxPerVariant;
 const MAX_VARIANTS_PER_USAGE = USAGE_LIMITS.maxVariants;
+const MAX_UNITS_PER_USAGE = USAGE_LIMITS.maxUnits;
+const MAX_EVENTS_PER_USAGE = USAGE_LIMITS.maxEvents;
 /** Counts one entry may hold while its calls keep failing. */
 const MAX_PENDING_FAILURES = 10 * MAX_FAILURES_PER_CALL;
 const MAX_PENDING_SUCCESSES = 10 * MAX_SUCCESSES_PER_CALL;
@@ -124,6 +130,8 @@ export class BatchReporter {
   readonly stats: ReporterStats = { reportCalls: 0, usageCalls: 0, failedCalls: 0, requeued: 0, rejected: 0, dropped: 0, flushes: 0 };
   /** Evaluation counts of the synchronous path (`RequestFlags`), moved into `usage` when a batch is taken. */
   readonly counters = new UsageCounters();
+  /** Exposures and metric events of running experiments, sent with the usage. */
+  readonly experiments: ExperimentLog;
   private readonly reports = new Map<string, PendingReport>();
   private readonly usage = new Map<string, PendingUsage>();
   private readonly flushIntervalMs: number;
@@ -161,6 +169,9 @@ export class BatchReporter {
     this.now = options.now ?? (() => clock.now());
     this.onProblem = options.onProblem ?? throttledLog();
     this.onState = options.onState;
+    this.experiments = new ExperimentLog({
+      onDrop: (flagId, count) => this.drop(flagId, count, 'experiment queue full'),
+    });
   }
 
   // ------------------------------------------------------------------ recording (synchronous, cheap)
@@ -189,7 +200,7 @@ export class BatchReporter {
 
   /** Whether anything waits to be sent. */
   get hasPending(): boolean {
-    return this.reports.size > 0 || this.usage.size > 0 || this.counters.dirty;
+    return this.reports.size > 0 || this.usage.size > 0 || this.counters.dirty || this.experiments.hasPending;
   }
 
   /** A copy of what waits to be sent (for tests and diagnostics). */
@@ -282,6 +293,12 @@ export class BatchReporter {
     this.harvestCounters();
     const batch: Batch = { reports: [], usage: [...this.usage.values()] };
     this.usage.clear();
+    for (const [flagId, { units, events }] of this.experiments.take(MAX_UNITS_PER_USAGE, MAX_EVENTS_PER_USAGE)) {
+      let entry = batch.usage.find((u) => u.flagId === flagId);
+      if (!entry) batch.usage.push((entry = { flagId, variants: new Map(), lastAt: 0 }));
+      entry.units = units;
+      entry.events = events;
+    }
     for (const [key, entry] of this.reports) {
       const failures = Math.min(entry.failures, MAX_FAILURES_PER_CALL);
       const successes = Math.min(entry.successes, MAX_SUCCESSES_PER_CALL);
@@ -359,6 +376,7 @@ export class BatchReporter {
   }
 
   private requeueUsage(usage: PendingUsage): void {
+    if (usage.units || usage.events) this.stats.requeued += this.experiments.requeue(usage.flagId, usage.units ?? [], usage.events ?? []);
     for (const [variant, count] of usage.variants) {
       this.stats.requeued += this.addUsage(usage.flagId, variant, count, usage.lastAt, ' on retry');
     }
@@ -419,7 +437,10 @@ function toBody(report: PendingReport): ReportBody {
 }
 
 function toUsage(usage: PendingUsage): Usage {
-  return { variants: Object.fromEntries(usage.variants), last_at: Math.floor(usage.lastAt) };
+  const body: Usage = { variants: Object.fromEntries(usage.variants), last_at: Math.floor(usage.lastAt) };
+  if (usage.units?.length) body.units = usage.units;
+  if (usage.events?.length) body.events = usage.events;
+  return body;
 }
 
 /** The flag state in an `{ ok: true, value }` answer, when it has one. */

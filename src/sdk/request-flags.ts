@@ -10,7 +10,7 @@
  * objects: read them, do not change them.
  */
 import type { ConditionOptions } from '../flags/conditions';
-import type { EvaluationContext } from '../flags/evaluate';
+import { stringAttribute, type EvaluationContext } from '../flags/evaluate';
 import type { FlagDetails, FlagEvaluation, ValueKind } from './answers';
 import type { CompiledFlag, CompiledFlags, Outcome } from './compiled';
 import { errorSample, type BatchReporter, type WaitUntil } from './reporter';
@@ -115,6 +115,22 @@ export class RequestFlags {
     return outcome.details as FlagDetails<T>;
   }
 
+  /**
+   * A metric event of this request's unit for every running experiment that lists `metric`
+   * (`FlagClient.track`); a finite `value` only (others are ignored).
+   */
+  track(metric: string, value?: number): void {
+    const reporter = this.reporter;
+    if (reporter === null || (value !== undefined && !Number.isFinite(value))) return;
+    const experiments = this.flags.trackedBy(metric);
+    for (let i = 0; i < experiments.length; i++) {
+      const { flagId, unitAttribute } = experiments[i]!;
+      const unit = stringAttribute(this.context[unitAttribute]);
+      if (unit !== undefined) reporter.experiments.event(flagId, unit, metric, value, this.now);
+    }
+    if (experiments.length > 0) this.scheduleFlush(reporter);
+  }
+
   /** The compiled answer, or the error's sample when evaluation threw (it should not). */
   private outcomeOf(flag: CompiledFlag): Outcome | string {
     try {
@@ -138,6 +154,10 @@ export class RequestFlags {
     counters.counts[slot] = counters.counts[slot]! + 1;
     counters.lastAt[slot] = this.now;
     counters.dirty = true;
+    this.scheduleFlush(reporter);
+  }
+
+  private scheduleFlush(reporter: BatchReporter): void {
     if (!this.scheduled) {
       this.scheduled = true;
       reporter.schedule(this.ctx);
