@@ -26,10 +26,10 @@ import {
 } from '../flags/change-requests';
 import { requestEvent, withIdempotencyKey, type FlagEvent, type RequestEventKind } from '../flags/notifications';
 import { historyPage, type HistoryEntry, type HistoryPage } from '../flags/history';
-import { nextPlanCheck, PLAN_ACTOR } from '../flags/plan/transitions';
+import { nextPlanCheck, PLAN_ACTOR, stageGuardrails } from '../flags/plan/transitions';
 import { AUTO_KILL_ACTOR, decide, type ChangeContext, type Command, type Decision, type Effect } from '../flags/pipeline';
 import { flagStateAnswer, type EventOutcome, type MetricEventInput, type Report, type ReportOutcome, type Usage, type UsageOutcome } from '../flags/reports';
-import { flagReadout, type FlagExperimentReadout } from '../flags/experiments';
+import { flagGuardrails, flagReadout, type FlagExperimentReadout } from '../flags/experiments';
 import { fail, ok, versionMismatch, type Failure, type Result } from '../flags/result';
 import { KV_KEYS } from '../flags/model';
 import { snapshotTooLarge } from '../flags/shards';
@@ -232,7 +232,9 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
       if (units.length === 0 && events.length === 0) return undefined;
       if (!flag.experiment) return { new_units: 0, multiple: 0, events: { ...emptyEventOutcome(), not_running: events.length } };
       const exposed = this.experiments.recordExposures(flag.experiment, units.map((u) => ({ ...u, at: Math.min(u.at, now) })));
-      return { ...exposed, events: this.experiments.recordEvents(flag.experiment, events.map((e) => ({ ...e, at: Math.min(e.at ?? now, now) }))) };
+      const outcome = { ...exposed, events: this.experiments.recordEvents(flag.experiment, events.map((e) => ({ ...e, at: Math.min(e.at ?? now, now) }))) };
+      this.checkGuardrails(flag, now);
+      return outcome;
     });
     const recorded = Object.values(usage.variants).reduce((a, b) => a + b, 0);
     // The catalog learns of use at most hourly: enough for stale-flag reports, cheap for the catalog.
@@ -253,7 +255,26 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
     if (!experiment) return fail(409, 'conflict', `flag "${flagId}" has no experiment`);
     const now = this.clock.now();
     const records = events.map((e) => ({ ...e, at: Math.min(e.at ?? now, now) }));
-    return ok(this.ctx.storage.transactionSync(() => this.experiments.recordEvents(experiment, records)));
+    return ok(
+      this.ctx.storage.transactionSync(() => {
+        const outcome = this.experiments.recordEvents(experiment, records);
+        this.checkGuardrails(loaded.value, now);
+        return outcome;
+      }),
+    );
+  }
+
+  /**
+   * New experiment data: a running plan whose stage has guardrails reacts at once when one shows
+   * harm. Call inside the transaction that stored the data.
+   */
+  private checkGuardrails(flag: FlagConfig, now: number): void {
+    const guardrails = stageGuardrails(flag);
+    if (guardrails.length === 0) return;
+    const verdict = flagGuardrails(flag, guardrails, () => this.experiments.aggregates(flag.experiment!), now);
+    if (!verdict.worse && verdict.unknown_metrics.length === 0) return;
+    const decided = this.decideAndStore(flag, { kind: 'guardrail', verdict }, { actor: PLAN_ACTOR, now });
+    if (decided.ok && decided.value) this.afterChange();
   }
 
   /** `GET /admin/flags/:id/experiment`: the read-out, from the aggregates alone. */
@@ -319,7 +340,9 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
     if (due === null || due > now) return;
     this.ctx.storage.transactionSync(() => {
       const counts = this.store.windowCounts(windowFloor(now, flag.auto_kill.window_seconds));
-      this.decideAndStore(flag, { kind: 'plan_tick', counts }, { actor: PLAN_ACTOR, now });
+      const guardrails = stageGuardrails(flag);
+      const verdict = guardrails.length > 0 ? flagGuardrails(flag, guardrails, () => this.experiments.aggregates(flag.experiment!), now) : undefined;
+      this.decideAndStore(flag, { kind: 'plan_tick', counts, ...(verdict ? { guardrails: verdict } : {}) }, { actor: PLAN_ACTOR, now });
     });
   }
 

@@ -9,6 +9,7 @@
  * without the bucketing attribute (all of them would be one "anonymous" unit).
  */
 import type { ExperimentAggregates } from './experiment/aggregates';
+import { guardrailVerdict, type GuardrailVerdict } from './experiment/guardrails';
 import { readout, type ExperimentReadout } from './experiment/readout';
 import type { ExperimentConfig, SplitWeight } from './experiment/types';
 import { offVariantOf, onVariantOf, stringAttribute, type EvaluationContext } from './evaluate';
@@ -45,4 +46,10 @@ export type FlagExperimentReadout = ExperimentReadout & { flag_id: string; versi
 
 export function flagReadout(flag: FlagConfig & { experiment: ExperimentConfig }, aggregates: ExperimentAggregates, nowMs: number): FlagExperimentReadout {
   return { flag_id: flag.id, version: flag.version, ...readout(flag.experiment, aggregates, experimentSplit(flag), nowMs) };
+}
+
+/** The verdict on a stage's guardrail metrics; every metric is unknown when the flag has no experiment. */
+export function flagGuardrails(flag: FlagConfig, guardrails: readonly string[], aggregates: () => ExperimentAggregates, nowMs: number): GuardrailVerdict {
+  if (!flag.experiment) return { worse: false, breaches: [], unknown_metrics: [...new Set(guardrails)] };
+  return guardrailVerdict(flagReadout({ ...flag, experiment: flag.experiment }, aggregates(), nowMs), guardrails);
 }

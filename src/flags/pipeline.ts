@@ -16,7 +16,8 @@ import { archived, changedFields, killed, newFlag, patched, reverted, withRollou
 import type { HistoryEntry } from './history';
 import { eventFor, type FlagEvent } from './notifications';
 import type { PlanCommand, PlanDefinition } from './plan/body';
-import { afterOutsideChange, controlPlan, healthReaction, PLAN_ACTOR, scheduledStep, setPlan } from './plan/transitions';
+import type { GuardrailVerdict } from './experiment/guardrails';
+import { afterOutsideChange, controlPlan, guardrailReaction, healthReaction, PLAN_ACTOR, scheduledStep, setPlan } from './plan/transitions';
 import type { Report } from './reports';
 import { fail, ok, type Result } from './result';
 import type { CreateFlagInput, FlagConfig, FlagPatch } from './schema';
@@ -39,7 +40,9 @@ export type Command =
   | { kind: 'plan_set'; definition: PlanDefinition }
   | { kind: 'plan_control'; command: PlanCommand }
   /** The alarm: a running plan whose hold has elapsed takes its step (or reacts to ill health). */
-  | { kind: 'plan_tick'; counts: WindowCounts };
+  | { kind: 'plan_tick'; counts: WindowCounts; guardrails?: GuardrailVerdict }
+  /** Experiment data arrived: the running plan's stage guardrails as they now stand. */
+  | { kind: 'guardrail'; verdict: GuardrailVerdict };
 
 /** Who asks, why, and when (ms). Automatic commands name their own actor. */
 export interface ChangeContext {
@@ -130,9 +133,13 @@ const proposers: { [K in Exclude<Command['kind'], 'create'>]: Proposer<Extract<C
   plan_control(flag, { command }, { actor, reason, now }) {
     return controlPlan(flag, command, now, actor, reason);
   },
-  plan_tick(flag, { counts }, { now }) {
-    const step = scheduledStep(flag, flag.auto_kill, counts, now);
+  plan_tick(flag, { counts, guardrails }, { now }) {
+    const step = scheduledStep(flag, flag.auto_kill, counts, now, guardrails);
     return ok(step && { ...step, actor: PLAN_ACTOR });
+  },
+  guardrail(flag, { verdict }, { now }) {
+    const reaction = guardrailReaction(flag, verdict, now);
+    return ok(reaction && { ...reaction, actor: PLAN_ACTOR });
   },
 };
 

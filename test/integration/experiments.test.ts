@@ -225,3 +225,56 @@ describe('exposures from the SDK and OFREP', () => {
     expect(client.reporter!.stats.dropped).toBe(0);
   }, 180_000);
 });
+
+describe('guardrails in rollout plans', () => {
+  async function guarded(id: string, onUnhealthy: string) {
+    await createFlag({
+      id,
+      enabled: false,
+      rollout_percentage: 0,
+      experiment: { ...running([{ key: 'errors', type: 'conversion', goal: 'decrease' }]), control: 'off' },
+    });
+    const plan = await api('PUT', `/admin/flags/${id}/plan`, {
+      stages: [
+        { percentage: 10, hold_seconds: 3_600 },
+        { percentage: 50, hold_seconds: 3_600, guardrails: ['errors'] },
+        { percentage: 100 },
+      ],
+      on_unhealthy: onUnhealthy,
+    });
+    expect(plan.status, JSON.stringify(plan.body)).toBe(200);
+    expect((await api('POST', `/admin/flags/${id}/plan/start`, {})).status).toBe(200);
+    expect((await api('POST', `/admin/flags/${id}/plan/advance`, {})).body.flag.rollout_percentage).toBe(50);
+    // 2,000 units a side; 5% of the control has an error, 10% of the treatment ("on").
+    const units = [
+      ...Array.from({ length: 2_000 }, (_, i) => ({ unit: `off-${i}`, variant: 'off', at: 1_000 })),
+      ...Array.from({ length: 2_000 }, (_, i) => ({ unit: `on-${i}`, variant: 'on', at: 1_000 })),
+    ];
+    for (let i = 0; i < units.length; i += 2_000) expect((await usage(id, units.slice(i, i + 2_000))).status).toBe(200);
+    const harmless = await events(id, Array.from({ length: 100 }, (_, i) => ({ unit: `off-${i}`, metric: 'errors', at: 2_000 })));
+    expect(harmless.body.counted).toBe(100);
+    expect((await api('GET', `/admin/flags/${id}`)).body.flag.plan.status).toBe('running');
+    const harmful = Array.from({ length: 200 }, (_, i) => ({ unit: `on-${i}`, metric: 'errors', at: 2_000 }));
+    expect((await events(id, harmful)).body.counted).toBe(200);
+    const flag = (await api('GET', `/admin/flags/${id}`)).body.flag;
+    const sequential = (await readout(id)).metrics[0].variants[1].sequential_ci;
+    expect(sequential[0]).toBeGreaterThan(0); // worse for a metric whose goal is a decrease
+    return flag;
+  }
+
+  it('a guardrail breach pauses a running plan, in the history with the metric named', async () => {
+    const flag = await guarded('x-guard', 'pause');
+    expect(flag.plan.status).toBe('paused');
+    expect(flag.plan.paused_reason).toContain('guardrail "errors"');
+    expect(flag.rollout_percentage).toBe(50);
+    const history = await api('GET', '/admin/flags/x-guard/history?limit=1');
+    expect(history.body.entries[0]).toMatchObject({ action: 'plan_pause', actor: 'rollout-plan' });
+    expect(history.body.entries[0].details).toMatchObject({ guardrail: 'errors', guardrail_variant: 'on' });
+  });
+
+  it('rolls back one stage when the plan says so', async () => {
+    const flag = await guarded('x-guard-back', 'rollback');
+    expect(flag.plan.status).toBe('paused');
+    expect(flag.rollout_percentage).toBe(10);
+  });
+});

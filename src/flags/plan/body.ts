@@ -4,6 +4,7 @@
  * lives in `transitions.ts`; when a flag counts as healthy, in `health.ts`.
  */
 import { z } from 'zod';
+import { experimentMetricSchema } from '../experiment/schema';
 import { LIMITS, percentageSchema } from '../primitives';
 
 export const DAY_SECONDS = 86_400;
@@ -39,6 +40,12 @@ export const stageSchema = z
     percentage: stagePercentageSchema,
     /** Seconds at this percentage before the next stage; optional (0) on the last stage only. */
     hold_seconds: holdSchema.default(0),
+    /**
+     * Metric keys of the flag's experiment that must show no harm during this stage: when the
+     * sequential interval says a variant is worse than the control on one, the plan reacts as
+     * `on_unhealthy` says (docs/experiments.md#rollout-plan-guardrails).
+     */
+    guardrails: z.array(experimentMetricSchema.shape.key).min(1).max(10).optional(),
   })
   .strict();
 export type PlanStage = z.infer<typeof stageSchema>;

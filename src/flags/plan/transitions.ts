@@ -21,6 +21,7 @@
  *    the flag is below it), sets the flag to that stage's percentage, and restarts its hold.
  */
 import { killed, type FlagAction } from '../changes';
+import type { GuardrailVerdict } from '../experiment/guardrails';
 import { fail, ok, type Result } from '../result';
 import type { AutoKillPolicy, FlagConfig } from '../schema';
 import type { WindowCounts } from '../window';
@@ -130,12 +131,14 @@ export function controlPlan(flag: FlagConfig, command: PlanCommand, nowMs: numbe
  * What the alarm does with a running plan whose next step is due: unhealthy → the plan's
  * `on_unhealthy`; healthy → one step (or completion). Null when nothing is due.
  */
-export function scheduledStep(flag: FlagConfig, autoKill: AutoKillPolicy, counts: WindowCounts, nowMs: number): PlanChange | null {
+export function scheduledStep(flag: FlagConfig, autoKill: AutoKillPolicy, counts: WindowCounts, nowMs: number, guardrails?: GuardrailVerdict): PlanChange | null {
   const plan = flag.plan;
   const due = nextPlanCheck(flag);
   if (!plan || due === null || due > nowMs || !flag.enabled) return null;
   const health = planHealth(plan, autoKill, counts);
   if (!health.healthy) return unhealthyChange(flag, health, nowMs);
+  const harm = guardrails && guardrailReaction(flag, guardrails, nowMs);
+  if (harm) return harm;
   const step = stepped(flag, plan, nowMs);
   const to = plan.stages[plan.stage_index + 1];
   return {
@@ -144,6 +147,33 @@ export function scheduledStep(flag: FlagConfig, autoKill: AutoKillPolicy, counts
     reason: step.event === 'complete' ? 'rollout plan completed' : `stage ${plan.stage_index + 2} of ${plan.stages.length}: ${to?.percentage}%`,
     details: { plan_event: step.event, trigger: 'schedule', ...step.details, ...healthFacts(health) },
   };
+}
+
+/** The guardrail metrics of the stage a running plan is at (none when it sets none). */
+export function stageGuardrails(flag: FlagConfig): readonly string[] {
+  const plan = flag.plan;
+  if (!plan || plan.status !== 'running') return [];
+  return plan.stages[plan.stage_index]?.guardrails ?? [];
+}
+
+/**
+ * A running plan whose stage's guardrails show harm (the sequential interval says a variant is
+ * worse than the control on a guardrail metric) reacts as `on_unhealthy` says. A guardrail naming
+ * no metric of the experiment is a configuration error: the plan pauses, whatever the policy.
+ * Null when there is no harm.
+ */
+export function guardrailReaction(flag: FlagConfig, verdict: GuardrailVerdict, nowMs: number): PlanChange | null {
+  const plan = flag.plan;
+  if (!plan || plan.status !== 'running' || !flag.enabled || flag.archived) return null;
+  if (verdict.unknown_metrics.length > 0) {
+    const what = `guardrail metric(s) ${verdict.unknown_metrics.map((m) => `"${m}"`).join(', ')} not in the flag's experiment`;
+    return react(flag, 'pause', what, { guardrail: 'unknown_metric', unknown_metrics: verdict.unknown_metrics }, nowMs);
+  }
+  const breach = verdict.breaches[0];
+  if (!breach) return null;
+  const [low, high] = breach.sequential_ci.map((x) => `${round(x * 100)}%`);
+  const what = `guardrail "${breach.metric}": variant "${breach.variant}" is worse than the control (sequential interval ${low} to ${high}, goal ${breach.goal})`;
+  return react(flag, plan.on_unhealthy, what, { guardrail: breach.metric, guardrail_variant: breach.variant, sequential_ci: breach.sequential_ci, breaches: verdict.breaches.length }, nowMs);
 }
 
 /**
@@ -192,14 +222,20 @@ function unhealthyChange(flag: FlagConfig, health: HealthVerdict, nowMs: number)
   const plan = flag.plan!;
   const window = flag.auto_kill.window_seconds;
   const what = describeHealth(health, flag.auto_kill, plan, window);
-  const facts = { ...healthFacts(health), window_seconds: window, on_unhealthy: plan.on_unhealthy };
-  if (plan.on_unhealthy === 'kill') {
+  return react(flag, plan.on_unhealthy, what, { ...healthFacts(health), window_seconds: window }, nowMs);
+}
+
+/** The plan's reaction to ill health or harm: kill, roll back one stage, or pause. */
+function react(flag: FlagConfig, policy: RolloutPlan['on_unhealthy'], what: string, healthDetails: Record<string, unknown>, nowMs: number): PlanChange {
+  const plan = flag.plan!;
+  const facts = { ...healthDetails, on_unhealthy: plan.on_unhealthy };
+  if (policy === 'kill') {
     const aborted = abortedPlan(plan, `flag killed: unhealthy (${what})`, nowMs);
     const after = { ...killed(flag, isoOf(nowMs)), plan: aborted };
     // `failures`, `window_seconds` and `rule` are what the auto-kill notification reports.
     return { action: 'auto_kill', after, reason: `rollout plan: unhealthy (${what})`, details: { plan_event: 'kill', ...stageFacts(aborted), ...facts, max_failures: flag.auto_kill.max_failures } };
   }
-  if (plan.on_unhealthy === 'rollback') {
+  if (policy === 'rollback') {
     const index = plan.stage_index - 1;
     const percentage = index >= 0 ? plan.stages[index]!.percentage : 0;
     const why = `unhealthy (${what}): rolled back from ${flag.rollout_percentage}% to ${percentage}%`;
