@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SECTIONS = ['hot_path', 'failure_counting', 'report_throughput', 'report_batching', 'admin_to_kv', 'admin_burst', 'storage_growth', 'read_path', 'admin_list'];
+const SECTIONS = ['hot_path', 'failure_counting', 'report_throughput', 'report_batching', 'admin_to_kv', 'admin_burst', 'storage_growth', 'read_path', 'admin_list', 'experiments'];
 
 const args = process.argv.slice(2);
 const strict = takeFlag('--strict');
@@ -198,6 +198,10 @@ function summarise(results) {
     if (sp) {
       row('sync path (forRequest + 10 checks): µs per request, new user', fmt(sp.new_user_request, 1), '', '', '');
       row('sync path: µs per request, returning user', fmt(sp.returning_user_request, 1), '', '', '');
+      if (sp.experiment_new_user_request !== undefined) {
+        row('sync path, new user, 10 flags with running experiments (µs)', fmt(sp.experiment_new_user_request, 1), '', '', '');
+        row('  … ÷ the same request without experiments (median of pairs)', `${fmt(sp.experiment_over_plain, 2)}×`, '', '', '');
+      }
       row('hashing floor: 10 SHA-256 bucket hashes (µs), same run', fmt(sp.hash_floor_10_digests, 1), '', '', '');
       row(
         'sync path, new user ÷ hashing floor',
@@ -326,6 +330,16 @@ function summarise(results) {
     row(`reader of 10 at ${fmt(largest.flags)} flags`, `${fmt(r.cold.bytes / 1024, 1)} KB, ${fmt(r.cpu_ms.p50, 2)} ms`, '', '≤ 64 KB, ≤ 2 ms', target('14.1 a reader of 10 flags reads ≤ 64 KB and ≤ 2 ms CPU a refresh at 10,000 flags', readerOk, `${r.cold.bytes} bytes, ${r.cpu_ms.p50} ms`));
     const slowest = Math.min(...rp.sizes.map((s) => s.creates_per_second));
     row('slowest creates/s across sizes', fmt(slowest, 1), '', '≥ 40/s', target('14.2 creates sustain ≥ 40/s up to 10,000 flags', slowest >= 40, `${slowest}/s`));
+  }
+
+  const ex = results.experiments;
+  if (ex) {
+    const row = section('9 experiments');
+    row('metric events/s into one flag object, calls of 2,000, one at a time', fmt(ex.events.sequential.events_per_second), '', '', '');
+    row('metric events/s, 8 calls in flight', fmt(ex.events.eight_in_flight.events_per_second), '', '', '');
+    const r = ex.readout;
+    row('read-out at 10,000 units: inside the object / HTTP route, ms', `${fmt(r.units_10k.inside_object_ms, 3)} / ${fmt(r.units_10k.http_route_ms, 2)}`, '', '', '');
+    row('read-out at 1,000,000 units: inside the object / HTTP route, ms', `${fmt(r.units_1m.inside_object_ms, 3)} / ${fmt(r.units_1m.http_route_ms, 2)}`, '', '', '');
   }
   return { rows, targets };
 }

@@ -15,6 +15,7 @@ import { hotPath } from './sections/hot-path';
 import { readPath } from './sections/read-path';
 import { reportBatching, reportThroughput } from './sections/report-throughput';
 import { storageGrowth } from './sections/storage-growth';
+import { experiments } from './sections/experiments';
 
 export { FlagCoordinator, RelayObject } from '../../src/index';
 export { CatalogObject, FlagObject } from './instrumented';
@@ -31,6 +32,7 @@ const SECTIONS: Record<string, (ctx: ExecutionContext) => Promise<Record<string,
   storage_growth: () => storageGrowth(),
   read_path: () => readPath(),
   admin_list: () => adminList(),
+  experiments: () => experiments(),
 };
 
 export default {

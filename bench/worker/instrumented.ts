@@ -39,6 +39,27 @@ export class FlagObject extends RecordedFlagObject {
     return ok;
   }
 
+  /**
+   * `count` experiment units stored inside the object, in transactions of 100,000, through the
+   * object's own usage path (no RPC, no validation): how the bench fills a flag with a million units.
+   */
+  benchExperimentUnits(flagId: string, count: number, variants: readonly string[]): number {
+    let stored = 0;
+    for (let start = 0; start < count; start += 100_000) {
+      const units = Array.from({ length: Math.min(100_000, count - start) }, (_, i) => ({ unit: `u${start + i}`, variant: variants[(start + i) % variants.length]!, at: 1_000 }));
+      const answer = this.recordUsage(flagId, { variants: {}, last_at: 1_000, units });
+      if (answer.ok) stored += answer.value.experiment?.new_units ?? 0;
+    }
+    return stored;
+  }
+
+  /** `count` read-outs inside the object (the caller times the call: the clock stands still inside it). */
+  benchReadout(flagId: string, count: number): number {
+    let ok = 0;
+    for (let i = 0; i < count; i++) if (this.experimentReadout(flagId).ok) ok++;
+    return ok;
+  }
+
   benchStorage(windowSeconds: number): StorageFigures {
     const sql = this.ctx.storage.sql;
     const tables = sql

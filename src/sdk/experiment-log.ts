@@ -10,7 +10,8 @@
  * that falls out of both generations may be sent again; the flag object counts it once anyway.
  *
  * The pending queues are bounded: what does not fit is not recorded (an exposure is then not
- * marked as seen, so its next evaluation tries again) and counted in `dropped`, never silently.
+ * marked as seen, so its next evaluation tries again) and counted in `dropped`, never silently;
+ * `onDrop` hears of them once per flag at the next `take` (a full queue stays cheap to hit).
  * A flush takes at most `USAGE_LIMITS.maxUnits` exposures and `maxEvents` events per flag; the
  * rest waits for the next flush.
  */
@@ -30,7 +31,7 @@ export interface ExperimentLogOptions {
   unitsPerFlag?: number;
   /** Exposures plus events waiting to be sent, over all flags (default 50,000). */
   maxPending?: number;
-  /** Called with the flag and how many were dropped because the queue was full. */
+  /** Called at the next `take` with each flag and how many were dropped because the queue was full. */
   onDrop?: (flagId: string, count: number) => void;
 }
 
@@ -41,6 +42,7 @@ export class ExperimentLog {
   private readonly maxPending: number;
   private readonly onDrop: (flagId: string, count: number) => void;
   private size = 0;
+  private readonly unreported = new Map<string, number>();
   /** Exposures and events dropped because the queue was full. */
   dropped = 0;
 
@@ -51,7 +53,7 @@ export class ExperimentLog {
   }
 
   get hasPending(): boolean {
-    return this.size > 0;
+    return this.size > 0 || this.unreported.size > 0;
   }
 
   /** The de-duplicating recorder of one flag's exposures. */
@@ -82,6 +84,8 @@ export class ExperimentLog {
 
   /** Takes up to the per-call limits per flag; the rest stays for the next flush. */
   take(maxUnits: number, maxEvents: number): Map<string, Pending> {
+    for (const [flagId, count] of this.unreported) this.onDrop(flagId, count);
+    this.unreported.clear();
     const taken = new Map<string, Pending>();
     for (const [flagId, queue] of this.pending) {
       const units = queue.units.splice(0, maxUnits);
@@ -116,7 +120,7 @@ export class ExperimentLog {
 
   private drop(flagId: string, count: number): void {
     this.dropped += count;
-    this.onDrop(flagId, count);
+    this.unreported.set(flagId, (this.unreported.get(flagId) ?? 0) + count);
   }
 
   private queue(flagId: string): Pending {

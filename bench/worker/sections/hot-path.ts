@@ -8,6 +8,10 @@
  * context, ctx)` ten times) and the synchronous per-request path (`await forRequest(ctx, context)`
  * once, then ten `isEnabled(id)`), against the hashing floor of the same run: the ten SHA-256
  * bucket hashes a new user's request would need at least (`bucketHash`, the function the SDK uses).
+ *
+ * The cost of recording experiment exposures: the same ten flags again (`hx-…`), each with a
+ * running experiment, checked by new users on the synchronous path, in the same samples as the
+ * plain new-user request (`experiment_new_user_request` against `new_user_request`).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bucketHash } from '../../../src/flags/bucket';
@@ -42,6 +46,9 @@ const FLAGS = [
   { id: 'hp-10', enabled: true, rollout_percentage: 33 },
 ];
 const FLAG_IDS = FLAGS.map((f) => f.id);
+const EXPERIMENT = { control: 'off', metrics: [{ key: 'hx-conversion', type: 'conversion', goal: 'increase' }], status: 'running', started_at: '2026-01-01T00:00:00.000Z' };
+const EXPERIMENT_FLAGS = FLAGS.map((f) => ({ ...f, id: f.id.replace('hp-', 'hx-'), experiment: EXPERIMENT }));
+const EXPERIMENT_FLAG_IDS = EXPERIMENT_FLAGS.map((f) => f.id);
 const USERS = Array.from({ length: 10_000 }, (_, i) => `user-${String(i).padStart(5, '0')}`);
 const RETURNING = USERS.slice(0, 100);
 const tenantOf = (i: number) => `tenant-${i % 50}`;
@@ -53,9 +60,9 @@ const SYNC_SAMPLES = 30;
 const SYNC_BATCH_MS = 50;
 
 export async function hotPath(ctx: ExecutionContext) {
-  for (const flag of FLAGS) await createFlag(flag);
-  for (const flag of FLAGS) await waitForKvVersion(flag.id, 1);
-  for (const flag of FLAGS) await waitForBundleVersion(flag.id, 1);
+  for (const flag of [...FLAGS, ...EXPERIMENT_FLAGS]) await createFlag(flag);
+  for (const flag of [...FLAGS, ...EXPERIMENT_FLAGS]) await waitForKvVersion(flag.id, 1);
+  for (const flag of [...FLAGS, ...EXPERIMENT_FLAGS]) await waitForBundleVersion(flag.id, 1);
 
   // The SDK as an application Worker uses it: bundle cached 5 s, evaluation counts reported in batches.
   const sdk = new FlagClient({ kv: benchEnv.FLAGS_KV, environment: 'production', reporter: coordinator });
@@ -94,6 +101,13 @@ export async function hotPath(ctx: ExecutionContext) {
     return on;
   };
   const syncNewRequest = () => syncRequest(true);
+  const syncExperimentRequest = async () => {
+    const i = next++;
+    const flags = await sdk.forRequest(requestCtx(), { userId: `new-user-${i}`, tenantId: tenantOf(i) });
+    let on = 0;
+    for (const id of EXPERIMENT_FLAG_IDS) if (flags.isEnabled(id)) on++;
+    return on;
+  };
   const syncReturningRequest = () => syncRequest(false);
   // Checks alone: one request's flags per returning user, each flag checked CHECK_ROUNDS times.
   const CHECK_ROUNDS = 200;
@@ -161,6 +175,7 @@ export async function hotPath(ctx: ExecutionContext) {
   for (const userId of RETURNING) returningFlags.push(await sdk.forRequest(requestCtx(), { userId, tenantId: tenantOf(userId.length) }));
   await timeBatch(3, cachedChecks);
   await timeBatch(300, syncNewRequest);
+  await timeBatch(300, syncExperimentRequest);
   await timeBatch(300, syncReturningRequest);
   await timeBatch(300, floorRequest);
   await timeBatch(300, sdkRequest);
@@ -172,13 +187,14 @@ export async function hotPath(ctx: ExecutionContext) {
     sdk_refresh: await sizeFor(sdkRefreshRequest, 50),
     article: await sizeFor(articleRequest, 20),
     sync_new: await sizeFor(syncNewRequest, 500, SYNC_BATCH_MS),
+    sync_experiment: await sizeFor(syncExperimentRequest, 500, SYNC_BATCH_MS),
     sync_returning: await sizeFor(syncReturningRequest, 500, SYNC_BATCH_MS),
     floor: await sizeFor(floorRequest, 500, SYNC_BATCH_MS),
     cached_checks: await sizeFor(cachedChecks, 2, SYNC_BATCH_MS),
   };
 
   const ms = { sdk: [] as number[], sdk_returning: [] as number[], sdk_refresh: [] as number[], article: [] as number[] };
-  const sync = { new_user_request: [] as number[], returning_request: [] as number[], hash_floor: [] as number[], cached_check: [] as number[] };
+  const sync = { new_user_request: [] as number[], experiment_new_user_request: [] as number[], returning_request: [] as number[], hash_floor: [] as number[], cached_check: [] as number[] };
   const checksPerRun = RETURNING.length * CHECK_ROUNDS * FLAG_IDS.length;
   let cachedRequests = 0;
   let cachedReads = 0;
@@ -188,6 +204,13 @@ export async function hotPath(ctx: ExecutionContext) {
     cachedReads += sdk.cache.stats.reads - reads;
     cachedRequests += count;
     return perRequest;
+  };
+  // Each experiment batch starts with an empty exposure queue, as after a flush (the sending is not
+  // what is measured, and a queue left full would measure the cheaper path of a dropped exposure).
+  let exposuresRecorded = 0;
+  const experimentBatch = async () => {
+    for (const { units } of sdk.reporter!.experiments.take(Infinity, Infinity).values()) exposuresRecorded += units.length;
+    return timeBatch(n.sync_experiment, syncExperimentRequest);
   };
   const sampleStart = performance.now();
   for (let s = 0; s < SAMPLES; s++) {
@@ -200,7 +223,10 @@ export async function hotPath(ctx: ExecutionContext) {
   // bounds (in alternating order, so a drift in load falls on both alike).
   for (let s = 0; s < SYNC_SAMPLES; s++) {
     if (s % 2 === 0) sync.hash_floor.push(await timeBatch(n.floor, floorRequest));
+    // The two new-user requests back to back, their order alternating.
+    if (s % 2 === 0) sync.experiment_new_user_request.push(await experimentBatch());
     sync.new_user_request.push(await timeBatch(n.sync_new, syncNewRequest));
+    if (s % 2 === 1) sync.experiment_new_user_request.push(await experimentBatch());
     if (s % 2 === 1) sync.hash_floor.push(await timeBatch(n.floor, floorRequest));
     sync.returning_request.push(await timeBatch(n.sync_returning, syncReturningRequest));
     sync.cached_check.push((await timeBatch(n.cached_checks, cachedChecks)) / checksPerRun);
@@ -285,6 +311,8 @@ export async function hotPath(ctx: ExecutionContext) {
       cached_check_spread: { min: round(Math.min(...sync.cached_check) * 1000, 3), max: round(Math.max(...sync.cached_check) * 1000, 3) },
       ten_cached_checks: round(syncMs.cached_check * 1000 * FLAG_IDS.length, 2),
       new_user_request: us(syncMs.new_user_request),
+      experiment_new_user_request: us(syncMs.experiment_new_user_request),
+      experiment_over_plain: round(median(sync.experiment_new_user_request.map((value, i) => value / sync.new_user_request[i]!)), 2),
       returning_user_request: us(syncMs.returning_request),
       hash_floor_10_digests: us(syncMs.hash_floor),
       spread: Object.fromEntries(
@@ -299,6 +327,8 @@ export async function hotPath(ctx: ExecutionContext) {
       async_new_user_over_sync: round(perRequestMs.sdk / syncMs.new_user_request, 1),
     },
     sdk_reporter: sdk.reporter?.stats,
+    experiment_exposures_recorded: exposuresRecorded,
+    experiment_log_dropped: sdk.reporter?.experiments.dropped,
     sha256_us: Object.fromEntries(Object.entries(hashUs).map(([name, values]) => [name, round(median(values), 2)])),
   };
 }

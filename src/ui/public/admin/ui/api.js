@@ -128,6 +128,8 @@ export const api = {
   revert: (id, currentVersion, version, reason) =>
     request('POST', `${flagPath(id)}/revert`, { body: withReason({ version }, reason), ifMatch: currentVersion }),
   health: (id) => request('GET', `${flagPath(id)}/health`),
+  /** The experiment's read-out (docs/experiments.md). */
+  experiment: (id) => request('GET', `${flagPath(id)}/experiment`),
 
   // Protected flags and change requests (issue 16).
   setProtection: (id, version, on) => request('PUT', `${flagPath(id)}/protection`, { body: { protected: on }, ifMatch: version }),
