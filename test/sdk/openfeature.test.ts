@@ -8,7 +8,7 @@ import { OpenFeature, type EvaluationContext } from '@openfeature/server-sdk';
 import { describe, expect, it } from 'vitest';
 import { FlagClient } from '../../src/sdk/client';
 import { FlagCoordinatorProvider } from '../../src/sdk/openfeature';
-import { bundleWith, createFlag } from './helpers';
+import { admin, bundleWith, CountingReporter, createFlag } from './helpers';
 
 describe('OpenFeature provider', () => {
   it('resolves boolean, string, number and object flags like the client, with defaults for errors', async () => {
@@ -125,5 +125,39 @@ describe('OpenFeature provider', () => {
     });
     expect(await of.getStringValue('theme', 'light', { targetingKey: 'u' })).toBe('light');
     await OpenFeature.clearProviders();
+  });
+});
+
+describe('OpenFeature tracking', () => {
+  it('client.track(name, context, { value }) is a metric event for the running experiments listing it', async () => {
+    const flag = await createFlag({
+      id: 'of-experiment',
+      type: 'string',
+      enabled: true,
+      variants: { control: 'a', treatment: 'b' },
+      on_variant: 'treatment',
+      off_variant: 'control',
+      split: [
+        { variant: 'control', weight: 5000 },
+        { variant: 'treatment', weight: 5000 },
+      ],
+      experiment: { control: 'control', metrics: [{ key: 'revenue', type: 'mean', goal: 'increase' }], status: 'running', started_at: '2026-01-01T00:00:00.000Z' },
+    });
+    await bundleWith({ 'of-experiment': flag.version });
+    const reporter = new CountingReporter();
+    const client = new FlagClient({ kv: env.FLAGS_KV, environment: 'production', reporter, reporting: { flushIntervalMs: 0 } });
+    const provider = new FlagCoordinatorProvider(client);
+    await OpenFeature.setProviderAndWait('tracking', provider);
+    const of = OpenFeature.getClient('tracking');
+    const variant = (await of.getStringDetails('of-experiment', 'z', { targetingKey: 'buyer' })).variant;
+    of.track('revenue', { targetingKey: 'buyer' }, { value: 12.5 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await client.flush();
+    const sent = reporter.usage.filter((u) => u.flagId === 'of-experiment');
+    expect(sent.flatMap((u) => u.usage.units ?? [])).toEqual([expect.objectContaining({ unit: 'buyer', variant })]);
+    expect(sent.flatMap((u) => u.usage.events ?? [])).toEqual([expect.objectContaining({ unit: 'buyer', metric: 'revenue', value: 12.5 })]);
+    const readout = await admin('GET', '/admin/flags/of-experiment/experiment');
+    const row = readout.body.metrics[0].variants.find((v: { variant: string }) => v.variant === variant);
+    expect(row).toMatchObject({ units: 1, mean: 12.5 });
   });
 });
