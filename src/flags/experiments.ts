@@ -1,36 +1,14 @@
 /**
- * An experiment as part of a flag: who counts as a unit, which split the units are checked
- * against, and the read-out of a flag from its stored aggregates. Pure; shared by the flag object,
- * OFREP and the SDK (which uses only `isRunning` and `experimentUnit`).
- *
- * A unit is recorded when the flag serves it through its default split or rollout percentage
- * (reason `SPLIT`), the randomised assignment the experiment compares. Units the allowlists,
- * targeting rules or a disabled flag serve are not part of the experiment, nor is a context
- * without the bucketing attribute (all of them would be one "anonymous" unit).
+ * An experiment as part of a flag: which split the units are checked against, the read-out of a
+ * flag from its stored aggregates, and a plan stage's guardrail verdict. Pure; who counts as a
+ * unit is ./experiment-units.ts (the SDK imports that one, not this).
  */
 import type { ExperimentAggregates } from './experiment/aggregates';
 import { guardrailVerdict, type GuardrailVerdict } from './experiment/guardrails';
 import { readout, type ExperimentReadout } from './experiment/readout';
 import type { ExperimentConfig, SplitWeight } from './experiment/types';
-import { offVariantOf, onVariantOf, stringAttribute, type EvaluationContext } from './evaluate';
-import type { FlagConfig, FlagSnapshot } from './schema';
-
-type WithExperiment = Pick<FlagSnapshot, 'experiment'>;
-
-export function isRunning<F extends WithExperiment>(flag: F): flag is F & { experiment: ExperimentConfig } {
-  return flag.experiment?.status === 'running';
-}
-
-/** The attribute whose value is the unit. */
-export function unitAttribute(flag: Pick<FlagSnapshot, 'bucket_by'>): string {
-  return flag.bucket_by ?? 'targetingKey';
-}
-
-/** The unit an evaluation exposes, or undefined when it is not an experiment exposure. */
-export function experimentUnit(flag: Pick<FlagSnapshot, 'experiment' | 'bucket_by'>, context: EvaluationContext, reason: string | undefined): string | undefined {
-  if (reason !== 'SPLIT' || !isRunning(flag)) return undefined;
-  return stringAttribute(context[unitAttribute(flag)]);
-}
+import { offVariantOf, onVariantOf } from './evaluate';
+import type { FlagConfig } from './schema';
 
 /** The weights units are assigned by: the split, or a boolean rollout as `[on p%, off rest]`. */
 export function experimentSplit(flag: Pick<FlagConfig, 'split' | 'rollout_percentage' | 'on_variant' | 'off_variant'>): SplitWeight[] {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { evaluate, type Evaluation, type EvaluationContext } from '../flags/evaluate';
-import { experimentUnit } from '../flags/experiments';
+import { experimentUnit } from '../flags/experiment-units';
 import type { Condition, FlagBundle, FlagSnapshot } from '../flags/schema';
 import { scoped, type AuthenticatedRequest } from '../http/auth';
 import { pathParam, readJson } from '../http/body';

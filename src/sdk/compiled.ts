@@ -21,7 +21,7 @@ import { offVariantOf, onVariantOf, stringAttribute, variantsOf, type Evaluation
 import type { Condition, FlagSnapshot, FlagType, Split } from '../flags/schema';
 import type { BucketHashCache, BucketShard } from './bucket-hash-cache';
 import type { FlagDetails, FlagEvaluation } from './answers';
-import { isRunning, unitAttribute } from '../flags/experiments';
+import { isRunning, unitAttribute } from '../flags/experiment-units';
 import type { ExperimentLog } from './experiment-log';
 import type { UsageCounters } from './reporter';
 
