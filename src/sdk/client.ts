@@ -81,7 +81,8 @@ export interface FallbackHandlers<T> {
   isFailure?: (result: T) => boolean | string;
 }
 
-const DEFAULT_TTL_SECONDS = 5;
+/** KV is the bulk source, read at most once per isolate per 30 s; the change channel carries what changed since. */
+const DEFAULT_TTL_SECONDS = 30;
 
 export class FlagClient {
   readonly environment: string;

@@ -30,3 +30,4 @@ export { BucketHashCache } from './bucket-hash-cache';
 export type { EvaluationReason } from '../flags/evaluate';
 export type { FlagBundle, FlagSnapshot, FlagType } from '../flags/schema';
 export type { Usage } from '../flags/reports';
+export type { ChangesBinding, ChangeChannelOptions, ChangeChannelStats } from './change-channel';

@@ -7,7 +7,7 @@
  * Try it: `?user=alice&q=hello`; add `?fail=1` (or the header `X-Fail-New-Chatbot: 1`) to make the
  * new chatbot throw. The response says which chatbot answered (body and `X-Chatbot` header).
  */
-import { getFlagClient, type FlagClient, type FlagEvaluation, type FlagReporterBinding } from '../../../src/sdk';
+import { getFlagClient, type FlagClient, type FlagEvaluation, type FlagReporterBinding, type ChangesBinding } from '../../../src/sdk';
 
 export const NEW_CHATBOT_FLAG = 'new-chatbot';
 
@@ -15,10 +15,10 @@ export interface ChatbotEnv {
   /** The coordinator's KV namespace: the same namespace id as in the coordinator's wrangler.toml. */
   FLAGS_KV: KVNamespace;
   /** Service binding to the coordinator's `FlagCoordinator` entrypoint. */
-  FLAG_COORDINATOR: FlagReporterBinding;
+  FLAG_COORDINATOR: FlagReporterBinding & Partial<ChangesBinding>;
   /** This deployment's environment, matched against a flag's `environments`. */
   ENVIRONMENT: string;
-  /** Seconds an isolate keeps the flag bundle before reading KV again (default 5). */
+  /** Seconds an isolate keeps the flag bundle before reading KV again (default 30; the change channel keeps it within 2 s of a change). */
   FLAG_CACHE_TTL_SECONDS?: string;
 }
 
@@ -34,8 +34,10 @@ export function flagsFor(env: ChatbotEnv): FlagClient {
   return getFlagClient({
     kv: env.FLAGS_KV,
     environment: env.ENVIRONMENT,
-    cacheTtlSeconds: Number(env.FLAG_CACHE_TTL_SECONDS ?? '5'),
+    cacheTtlSeconds: Number(env.FLAG_CACHE_TTL_SECONDS ?? '30'),
     reporter: env.FLAG_COORDINATOR,
+    // The change channel: a kill reaches this isolate within 2 s (a service binding has `changes`).
+    changes: env.FLAG_COORDINATOR.changes ? (env.FLAG_COORDINATOR as ChangesBinding) : undefined,
   });
 }
 
