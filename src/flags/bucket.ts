@@ -5,9 +5,9 @@
  * `b = (h % 100) * 100 + floor(h / 100) % 100`, whose leading digits are the article's bucket, so
  * the two rules agree and raising a percentage never removes a user.
  *
- * SHA-256 is computed synchronously (@noble/hashes) so evaluation stays a plain function call.
+ * SHA-256 is computed synchronously (./sha256) so evaluation stays a plain function call.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './sha256';
 
 const encoder = new TextEncoder();
 

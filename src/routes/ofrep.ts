@@ -6,10 +6,9 @@
  */
 import { Router } from 'itty-router';
 import { z } from 'zod';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { evaluate, type Evaluation, type EvaluationContext } from '../flags/evaluate';
 import { experimentUnit } from '../flags/experiment-units';
+import { sha256, toHex } from '../flags/sha256';
 import type { Condition, FlagBundle, FlagSnapshot } from '../flags/schema';
 import { scoped, type AuthenticatedRequest } from '../http/auth';
 import { pathParam, readJson } from '../http/body';
@@ -137,7 +136,7 @@ function bulkEtag(bundle: FlagBundle | null, flags: readonly FlagSnapshot[], aud
   if (flags.some((f) => f.rules.some((r) => usesTime(r.conditions))) || Object.values(bundle?.segments ?? {}).some((s) => usesTime(s.conditions))) {
     return null;
   }
-  const contextHash = bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(context)))).slice(0, 16);
+  const contextHash = toHex(sha256(new TextEncoder().encode(JSON.stringify(context)))).slice(0, 16);
   return `"${bundle?.generated_at ?? 'empty'}.${audience === 'client' ? 'c' : 's'}.${contextHash}"`;
 }
 
