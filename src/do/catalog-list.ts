@@ -1,11 +1,14 @@
 /**
  * The admin list over the catalog's `flags` table: one page per call, by keyset on (sort column,
  * id), with search, filters and a count of all matches (src/flags/list-query.ts has the rules).
- * Only the page's rows are parsed, so a page costs the same at 100 flags as at 10,000.
+ * Only the page's rows are parsed, so a page costs the same at 100 flags as at 10,000. It also
+ * keeps the count of live flags (`live_flags` in `state`, catalog migration 0008) with the rows, so
+ * the limit check and the shard publisher never count them.
  */
 import { encodeCursor, type FlagListPage, type ListedFlag, type ListQuery, type SortKey, searchText } from '../flags/list-query';
 import { staleCutoffMs } from '../flags/stale';
 import type { FlagSummary } from '../flags/status';
+import type { StateTable } from './state-table';
 
 /** Fixed column names, so no query text ever comes from the request. */
 const SORT_COLUMNS: Record<SortKey, string> = { id: 'id', updated_at: 'updated_at', created_at: 'created_at', owner: 'owner' };
@@ -13,10 +16,28 @@ const SORT_COLUMNS: Record<SortKey, string> = { id: 'id', updated_at: 'updated_a
 type PageRow = { id: string; summary: string; last_evaluated_at: number | null; updated_at: string; created_at: string; owner: string };
 
 export class FlagListStore {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly state: StateTable,
+  ) {}
 
-  /** Copies the list's query columns from a summary just written to its `flags` row. */
-  index(summary: FlagSummary): void {
+  /** Live (unarchived) flags. */
+  live(): number {
+    return this.state.get<number>('live_flags') ?? 0;
+  }
+
+  /** Whether the flag's row is live now (false when there is none); read it before writing the row. */
+  isLive(id: string): boolean {
+    return this.sql.exec<{ archived: number }>('SELECT archived FROM flags WHERE id = ?', id).toArray()[0]?.archived === 0;
+  }
+
+  /**
+   * Copies the list's query columns from a summary just written to its `flags` row, and counts it
+   * in or out of the live flags (`wasLive`: the row before the write). Call in the write's transaction.
+   */
+  index(summary: FlagSummary, wasLive: boolean): void {
+    const delta = Number(!summary.archived) - Number(wasLive);
+    if (delta !== 0) this.state.set('live_flags', this.live() + delta);
     this.sql.exec(
       'UPDATE flags SET status = ?, owner = ?, created_at = ?, permanent = ?, search_text = ? WHERE id = ?',
       summary.status,

@@ -20,7 +20,7 @@ import { historyPage, type HistoryPage } from '../flags/history';
 import { fail, invalid, ok, versionMismatch, type Failure, type Result } from '../flags/result';
 import { FEED_DEFAULTS, positiveSetting, type FeedBatch } from '../flags/feed';
 import { KV_KEYS } from '../flags/model';
-import { LEGACY_BUNDLE_MAX_FLAGS, MAX_FLAGS } from '../flags/shards';
+import { DEFAULT_CACHE_TTL_SECONDS, LEGACY_BUNDLE_MAX_FLAGS, MAX_FLAGS, retiredShardDelayMs } from '../flags/shards';
 import type { FlagBundle, FlagSnapshot, Segment } from '../flags/schema';
 import {
   archivedSegment,
@@ -70,14 +70,17 @@ export class CatalogObject extends DurableObject<Env> {
   ) {
     super(ctx, env);
     this.segments = new SegmentStore(ctx.storage.sql);
-    this.listing = new FlagListStore(ctx.storage.sql);
     this.state = new StateTable(ctx.storage.sql);
+    this.listing = new FlagListStore(ctx.storage.sql, this.state);
     const bundle: Channel = {
       mode: 'latest',
       spaced: true,
       latest: () => ({ version: this.bundleVersion(), send: () => this.env.FLAGS_KV.put(KV_KEYS.bundle, JSON.stringify(this.bundle())) }),
     };
-    this.shards = new ShardPublisher(ctx.storage.sql, this.state, clock, () => this.env.FLAGS_KV);
+    this.shards = new ShardPublisher(ctx.storage.sql, this.state, clock, () => this.env.FLAGS_KV, {
+      liveFlags: () => this.listing.live(),
+      deleteDelayMs: retiredShardDelayMs(positiveSetting(env.FLAG_CACHE_TTL_SECONDS, DEFAULT_CACHE_TTL_SECONDS, { allowZero: true })),
+    });
     this.feed = new FeedStore(ctx.storage.sql, this.state);
     const relays: Channel = {
       mode: 'latest',
@@ -108,6 +111,7 @@ export class CatalogObject extends DurableObject<Env> {
   async upsertFlag(entry: CatalogEntry): Promise<void> {
     const { summary, snapshot } = entry;
     this.ctx.storage.transactionSync(() => {
+      const wasLive = this.listing.isLive(summary.id);
       const cursor = this.sql.exec(
         `INSERT INTO flags (id, version, archived, summary, snapshot, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET version = excluded.version, archived = excluded.archived,
@@ -121,7 +125,7 @@ export class CatalogObject extends DurableObject<Env> {
         summary.updated_at,
       );
       if (cursor.rowsWritten > 0) {
-        this.listing.index(summary);
+        this.listing.index(summary, wasLive);
         this.outbox.enqueue('shards', this.shards.touched('flags', summary.id));
         this.bumpBundle();
         const changedAt = Date.parse(summary.updated_at);
@@ -168,15 +172,11 @@ export class CatalogObject extends DurableObject<Env> {
 
   /** Whether one more flag may be created (MAX_FLAGS live flags per deployment). */
   roomForFlag(): Result<{ live: number; limit: number }> {
-    const live = this.liveFlags();
+    const live = this.listing.live();
     if (live >= MAX_FLAGS) {
       return fail(409, 'conflict', `this deployment has ${live} live flags, the limit (archive flags to make room)`, { live, limit: MAX_FLAGS });
     }
     return ok({ live, limit: MAX_FLAGS });
-  }
-
-  private liveFlags(): number {
-    return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM flags WHERE archived = 0').one().n;
   }
 
   /** True exactly once per catalog: lets the first request seed demo data. */
@@ -379,14 +379,15 @@ export class CatalogObject extends DurableObject<Env> {
     return new Date(this.clock.now()).toISOString();
   }
 
-  /** The alarm retries the bundle publish: the KV write slot, or back-off after a failure. */
+  /** The alarm retries the publishes (the KV write slot, or back-off after a failure) and deletes outgrown shards' keys. */
   override async alarm(): Promise<void> {
     await this.outbox.drain();
+    await this.shards.deleteRetired();
     await this.scheduleAlarm();
   }
 
   private scheduleAlarm(): Promise<void> {
-    return scheduleAlarm(this.ctx.storage, this.clock, [this.outbox.nextAttempt()]);
+    return scheduleAlarm(this.ctx.storage, this.clock, [this.outbox.nextAttempt(), this.shards.nextDeletion()]);
   }
 
   /** The bundle's version: how many changes it has had. Each change queues a publish of it. */
@@ -399,7 +400,7 @@ export class CatalogObject extends DurableObject<Env> {
    * (LEGACY_BUNDLE_MAX_FLAGS live flags); past that the bundle is no longer updated.
    */
   private bumpBundle(): void {
-    if (this.liveFlags() > LEGACY_BUNDLE_MAX_FLAGS) return;
+    if (this.listing.live() > LEGACY_BUNDLE_MAX_FLAGS) return;
     const version = this.bundleVersion() + 1;
     this.state.set('bundle_changes', version);
     this.outbox.enqueue('kv', version);

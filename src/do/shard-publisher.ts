@@ -10,7 +10,10 @@
  *
  * Layouts only grow. When the live count outgrows one, the next (twice the shards) is written
  * beside it under its own keys while readers keep using the current one, which changes keep
- * updating too; the manifest moves to the new layout once all its shards are in KV.
+ * updating too; the manifest moves to the new layout once all its shards are in KV. The outgrown
+ * layout's shards are then retired: no longer written, and their keys deleted `deleteDelayMs`
+ * after the first manifest naming the new layout is in KV (a reader reads shards right after the
+ * manifest, but KV may serve it an older manifest for a while), by the catalog's alarm.
  */
 import {
   FLAGS_PER_SHARD,
@@ -36,6 +39,17 @@ export const MAX_PUTS_PER_DELIVERY = 100;
 /** The subset of a KV binding the publisher writes with. */
 export interface KvWriter {
   put(key: string, value: string): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
+}
+
+/** A retired shard's key whose delete failed is tried again this much later. */
+const DELETE_RETRY_MS = 60_000;
+
+export interface PublisherOptions {
+  /** Live flags (the catalog keeps the count with the rows). */
+  liveFlags(): number;
+  /** How long an outgrown layout's keys stay in KV after the first manifest that no longer names it. */
+  deleteDelayMs: number;
 }
 
 interface Layouts {
@@ -46,6 +60,7 @@ interface Layouts {
 }
 
 type DirtyRow = { kind: ShardKind; layout: number; n: number; version: number; dirty_seq: number };
+type RetiredRow = { kind: ShardKind; layout: number; n: number; published: number };
 
 const TABLE: Record<ShardKind, string> = { flags: 'flags', segments: 'segments' };
 const PER_SHARD: Record<ShardKind, number> = { flags: FLAGS_PER_SHARD, segments: SEGMENTS_PER_SHARD };
@@ -56,6 +71,7 @@ export class ShardPublisher {
     private readonly state: StateTable,
     private readonly clock: Clock,
     private readonly kv: () => KvWriter,
+    private readonly options: PublisherOptions,
   ) {}
 
   /**
@@ -159,7 +175,33 @@ export class ShardPublisher {
     const failed = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     // The manifest names only versions KV holds, so it is written even when some shard failed.
     await kv.put(SHARD_KEYS.manifest, JSON.stringify(this.manifest()));
+    // No manifest in KV names a retired shard from now on: its key may go once readers have moved.
+    this.sql.exec('UPDATE shards SET delete_after = ? WHERE retired = 1 AND delete_after IS NULL', this.clock.now() + this.options.deleteDelayMs);
     if (failed) throw failed.reason;
+  }
+
+  /** When the earliest retired shard's key is due for deletion (ms), or null when none is waiting. */
+  nextDeletion(): number | null {
+    return this.sql.exec<{ at: number | null }>('SELECT MIN(delete_after) AS at FROM shards WHERE retired = 1').one().at;
+  }
+
+  /** Deletes the keys of retired shards that are due (at most MAX_PUTS_PER_DELIVERY a call), then their rows. */
+  async deleteRetired(): Promise<void> {
+    const due = this.sql
+      .exec<RetiredRow>('SELECT kind, layout, n, published FROM shards WHERE retired = 1 AND delete_after <= ? LIMIT ?', this.clock.now(), MAX_PUTS_PER_DELIVERY)
+      .toArray();
+    const kv = this.kv();
+    const deleted = await Promise.allSettled(
+      due.map(async (row) => {
+        // A shard never written has no key.
+        if (row.published > 0) await kv.delete(SHARD_KEYS.shard(row.kind, row.layout, row.n));
+      }),
+    );
+    due.forEach((row, i) => {
+      const ok = deleted[i]!.status === 'fulfilled';
+      if (ok) this.sql.exec('DELETE FROM shards WHERE kind = ? AND layout = ? AND n = ?', row.kind, row.layout, row.n);
+      else this.sql.exec('UPDATE shards SET delete_after = ? WHERE kind = ? AND layout = ? AND n = ?', this.clock.now() + DELETE_RETRY_MS, row.kind, row.layout, row.n);
+    });
   }
 
   /** Starts the next layout when the live count outgrows the current one: all its non-empty shards dirty. */
@@ -170,7 +212,7 @@ export class ShardPublisher {
     const next = { active: layouts.active, target: needed };
     this.state.set(`layout_${kind}`, next);
     // A layout being written that is outgrown already is dropped: only the newest one is finished.
-    if (layouts.target !== layouts.active) this.sql.exec('DELETE FROM shards WHERE kind = ? AND layout = ?', kind, layouts.target);
+    if (layouts.target !== layouts.active) this.retire(kind, layouts.target);
     const hashes = this.sql.exec<{ hash: number }>(`SELECT hash FROM ${TABLE[kind]} WHERE archived = 0 AND hash IS NOT NULL`).toArray();
     for (const n of new Set(hashes.map((r) => shardOfHash(r.hash, needed)))) this.markDirty(kind, needed, n, seq);
     return next;
@@ -184,7 +226,12 @@ export class ShardPublisher {
       .one().n;
     if (waiting > 0) return;
     this.state.set(`layout_${kind}`, { active: layouts.target, target: layouts.target });
-    this.sql.exec('DELETE FROM shards WHERE kind = ? AND layout <> ?', kind, layouts.target);
+    this.retire(kind, layouts.active);
+  }
+
+  /** Stops writing a layout's shards; their keys are deleted later (`deleteRetired`). */
+  private retire(kind: ShardKind, layout: number): void {
+    this.sql.exec('UPDATE shards SET retired = 1, dirty_seq = NULL WHERE kind = ? AND layout = ?', kind, layout);
   }
 
   private markDirty(kind: ShardKind, layout: number, n: number, seq: number): void {
@@ -198,8 +245,10 @@ export class ShardPublisher {
     );
   }
 
+  /** Live flags from the catalog's count; segments are few, so they are counted. */
   private live(kind: ShardKind): number {
-    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${TABLE[kind]} WHERE archived = 0`).one().n;
+    if (kind === 'flags') return this.options.liveFlags();
+    return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM segments WHERE archived = 0').one().n;
   }
 
   private publishedLayout(kind: ShardKind): ShardLayout {

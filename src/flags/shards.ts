@@ -29,6 +29,21 @@ export const INLINE_MAX_BYTES = 32 * 1024;
 /** The legacy single `flags:bundle` is kept up to date while the catalog has at most this many live flags. */
 export const LEGACY_BUNDLE_MAX_FLAGS = 1_000;
 
+/** A reader's cache period when FLAG_CACHE_TTL_SECONDS is not set (the SDK's default). */
+export const DEFAULT_CACHE_TTL_SECONDS = 30;
+/** How long a KV write may take to reach every location (Cloudflare: up to about 60 s). */
+const KV_PROPAGATION_SECONDS = 60;
+
+/**
+ * How long an outgrown layout's shard keys stay in KV after the first manifest naming its
+ * successor is written: a reader reads shards right after the manifest, but another location may
+ * serve it the old manifest until the write has propagated, and a reader may hold what it read
+ * for its cache period. Both, plus as much again as the propagation.
+ */
+export function retiredShardDelayMs(cacheTtlSeconds: number): number {
+  return (cacheTtlSeconds + 2 * KV_PROPAGATION_SECONDS) * 1000;
+}
+
 export type ShardKind = 'flags' | 'segments';
 
 export const SHARD_KEYS = {
