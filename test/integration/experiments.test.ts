@@ -7,32 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { FlagClient } from '../../src/sdk/client';
 import { api, bundleVersion, createFlag, TOKENS, waitFor } from '../helpers/api';
 import { CountingReporter } from '../sdk/helpers';
+import { runningExperiment, threeWayFlag } from '../support/experiment-flags';
 import { env } from 'cloudflare:workers';
-
-const STARTED = '2026-01-01T00:00:00.000Z';
-const running = (metrics: unknown[] = [{ key: 'checkout', type: 'conversion', goal: 'increase' }]) => ({
-  control: 'control',
-  metrics,
-  status: 'running',
-  started_at: STARTED,
-});
-
-function threeWay(id: string, experiment: unknown = running()) {
-  return {
-    id,
-    enabled: true,
-    type: 'string',
-    variants: { control: 'a', b: 'b', c: 'c' },
-    on_variant: 'b',
-    off_variant: 'control',
-    split: [
-      { variant: 'control', weight: 3334 },
-      { variant: 'b', weight: 3333 },
-      { variant: 'c', weight: 3333 },
-    ],
-    experiment,
-  };
-}
 
 function fiftyFifty(id: string, metrics?: unknown[]) {
   return {
@@ -46,7 +22,7 @@ function fiftyFifty(id: string, metrics?: unknown[]) {
       { variant: 'control', weight: 5000 },
       { variant: 'treatment', weight: 5000 },
     ],
-    experiment: running(metrics),
+    experiment: runningExperiment(metrics),
   };
 }
 
@@ -62,18 +38,18 @@ const events = (id: string, list: unknown[], token: string = TOKENS.reporter) =>
 
 describe('the experiment field', () => {
   it('is validated with the path named, patched with If-Match, kept in the history and reverted', async () => {
-    const bad = await api('POST', '/admin/flags', threeWay('x-field-bad', { ...running(), control: 'nope' }));
+    const bad = await api('POST', '/admin/flags', threeWayFlag('x-field-bad', { ...runningExperiment(), control: 'nope' }));
     expect(bad.status).toBe(400);
     expect(bad.body.error.details).toEqual([expect.objectContaining({ path: 'experiment.control' })]);
-    const badMetric = await api('POST', '/admin/flags', threeWay('x-field-bad', { ...running(), metrics: [{ key: 'm', type: 'ratio', goal: 'increase' }] }));
+    const badMetric = await api('POST', '/admin/flags', threeWayFlag('x-field-bad', { ...runningExperiment(), metrics: [{ key: 'm', type: 'ratio', goal: 'increase' }] }));
     expect(badMetric.status).toBe(400);
     expect(badMetric.body.error.details[0].path).toBe('experiment.metrics.0.type');
 
-    const flag = await createFlag(threeWay('x-field', { ...running(), status: 'draft', started_at: null }));
+    const flag = await createFlag(threeWayFlag('x-field', { ...runningExperiment(), status: 'draft', started_at: null }));
     expect(flag.experiment).toMatchObject({ status: 'draft', started_at: null, stopped_at: null });
-    const stale = await api('PATCH', '/admin/flags/x-field', { experiment: running() }, { headers: { 'If-Match': '"0"' } });
+    const stale = await api('PATCH', '/admin/flags/x-field', { experiment: runningExperiment() }, { headers: { 'If-Match': '"0"' } });
     expect(stale.status).toBe(412);
-    const started = await api('PATCH', '/admin/flags/x-field', { experiment: running() }, { headers: { 'If-Match': `"${flag.version}"` } });
+    const started = await api('PATCH', '/admin/flags/x-field', { experiment: runningExperiment() }, { headers: { 'If-Match': `"${flag.version}"` } });
     expect(started.status).toBe(200);
     expect(started.body.flag.experiment.status).toBe('running');
     const snapshot = await bundleVersion('x-field', started.body.flag.version);
@@ -203,7 +179,7 @@ describe('exposures from the SDK and OFREP', () => {
   });
 
   it('10,000 units over three variants through the real SDK and OFREP: units per variant within tolerance, srm ok', async () => {
-    const flag = await createFlag(threeWay('x-many'));
+    const flag = await createFlag(threeWayFlag('x-many'));
     await bundleVersion('x-many', flag.version);
     const client = new FlagClient({ kv: env.FLAGS_KV, environment: 'production', reporter: new CountingReporter(), reporting: { flushIntervalMs: 0 } });
     for (let i = 0; i < 8_500; i++) (await client.forRequest(undefined, { userId: `user-${i}` })).getStringValue('x-many', 'a');
@@ -232,7 +208,7 @@ describe('guardrails in rollout plans', () => {
       id,
       enabled: false,
       rollout_percentage: 0,
-      experiment: { ...running([{ key: 'errors', type: 'conversion', goal: 'decrease' }]), control: 'off' },
+      experiment: { ...runningExperiment([{ key: 'errors', type: 'conversion', goal: 'decrease' }]), control: 'off' },
     });
     const plan = await api('PUT', `/admin/flags/${id}/plan`, {
       stages: [

@@ -10,6 +10,12 @@ import { FlagClient } from '../../src/sdk/client';
 import { FlagCoordinatorProvider } from '../../src/sdk/openfeature';
 import { admin, bundleWith, CountingReporter, createFlag } from './helpers';
 
+/** An OpenFeature client of its own domain, backed by `flags` through the provider. */
+async function openFeatureClient(domain: string, flags: FlagClient) {
+  await OpenFeature.setProviderAndWait(domain, new FlagCoordinatorProvider(flags));
+  return OpenFeature.getClient(domain);
+}
+
 describe('OpenFeature provider', () => {
   it('resolves boolean, string, number and object flags like the client, with defaults for errors', async () => {
     const rollout = await createFlag({ id: 'of-bool', enabled: true, rollout_percentage: 40, allowed_tenants: ['acme'] });
@@ -54,8 +60,7 @@ describe('OpenFeature provider', () => {
     });
 
     const flags = new FlagClient({ kv: env.FLAGS_KV, environment: 'production' });
-    await OpenFeature.setProviderAndWait('flag-coordinator-test', new FlagCoordinatorProvider(flags));
-    const of = OpenFeature.getClient('flag-coordinator-test');
+    const of = await openFeatureClient('flag-coordinator-test', flags);
 
     const contexts: EvaluationContext[] = [
       ...Array.from({ length: 60 }, (_, i) => ({ targetingKey: `user-${i}` })),
@@ -116,8 +121,7 @@ describe('OpenFeature provider', () => {
 
   it('starts with no bundle in KV: every flag answers with the default value', async () => {
     const flags = new FlagClient({ source: { load: async () => null }, environment: 'production' });
-    await OpenFeature.setProviderAndWait('flag-coordinator-empty', new FlagCoordinatorProvider(flags));
-    const of = OpenFeature.getClient('flag-coordinator-empty');
+    const of = await openFeatureClient('flag-coordinator-empty', flags);
     expect(await of.getBooleanDetails('new-chatbot', false, { targetingKey: 'u' })).toMatchObject({
       value: false,
       reason: 'ERROR',
@@ -146,9 +150,7 @@ describe('OpenFeature tracking', () => {
     await bundleWith({ 'of-experiment': flag.version });
     const reporter = new CountingReporter();
     const client = new FlagClient({ kv: env.FLAGS_KV, environment: 'production', reporter, reporting: { flushIntervalMs: 0 } });
-    const provider = new FlagCoordinatorProvider(client);
-    await OpenFeature.setProviderAndWait('tracking', provider);
-    const of = OpenFeature.getClient('tracking');
+    const of = await openFeatureClient('tracking', client);
     const variant = (await of.getStringDetails('of-experiment', 'z', { targetingKey: 'buyer' })).variant;
     of.track('revenue', { targetingKey: 'buyer' }, { value: 12.5 });
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -4,35 +4,20 @@
  * read-out's cost at 10,000 and at 1,000,000 units (the units stored inside the object), which
  * must not grow with the units because it reads only the aggregates.
  */
+import { runningExperiment, threeWayFlag } from '../../../test/support/experiment-flags';
 import { api, check, coordinator, createFlag, flagStub, median, round, stamp } from '../helpers';
 
 const VARIANTS = ['control', 'b', 'c'];
 const BATCH = 2_000;
 
-function experimentFlag(id: string) {
-  return {
+const experimentFlag = (id: string) =>
+  threeWayFlag(
     id,
-    enabled: true,
-    type: 'string',
-    variants: { control: 'a', b: 'b', c: 'c' },
-    on_variant: 'b',
-    off_variant: 'control',
-    split: [
-      { variant: 'control', weight: 3334 },
-      { variant: 'b', weight: 3333 },
-      { variant: 'c', weight: 3333 },
-    ],
-    experiment: {
-      control: 'control',
-      metrics: [
-        { key: 'checkout', type: 'conversion', goal: 'increase' },
-        { key: 'revenue', type: 'mean', goal: 'increase' },
-      ],
-      status: 'running',
-      started_at: '2026-01-01T00:00:00.000Z',
-    },
-  };
-}
+    runningExperiment([
+      { key: 'checkout', type: 'conversion', goal: 'increase' },
+      { key: 'revenue', type: 'mean', goal: 'increase' },
+    ]),
+  );
 
 /** Read-out cost: `READOUTS` inside the object in one call (less an empty call), and through the HTTP route. */
 const READOUTS = 2_000;
