@@ -28,10 +28,11 @@ import { requestEvent, withIdempotencyKey, type FlagEvent, type RequestEventKind
 import { historyPage, type HistoryEntry, type HistoryPage } from '../flags/history';
 import { nextPlanCheck, PLAN_ACTOR, stageGuardrails } from '../flags/plan/transitions';
 import { AUTO_KILL_ACTOR, decide, type ChangeContext, type Command, type Decision, type Effect } from '../flags/pipeline';
+import { currentOf, liveFloor, propagation, receive, type Propagation } from '../flags/propagation';
 import { flagStateAnswer, type EventOutcome, type MetricEventInput, type Report, type ReportOutcome, type Usage, type UsageOutcome } from '../flags/reports';
 import { flagGuardrails, flagReadout, type FlagExperimentReadout } from '../flags/experiments';
 import { fail, ok, versionMismatch, type Failure, type Result } from '../flags/result';
-import { KV_KEYS } from '../flags/model';
+import { KV_KEYS, type ServedVersion } from '../flags/model';
 import { snapshotTooLarge } from '../flags/shards';
 import { toSnapshot, type CreateFlagInput, type FlagConfig } from '../flags/schema';
 import { flagStatus, summarise } from '../flags/status';
@@ -40,6 +41,7 @@ import type { Env } from '../env';
 import type { CatalogEntry } from './catalog-object';
 import { catalogStub, type FlagApi, type FlagHealth, type FlagView, type RequestOutcome, type Submission, type Submitted } from './stubs';
 import { FlagStore } from './flag-store';
+import { ReaderStore } from './reader-store';
 import { emptyEventOutcome, ExperimentStore } from './experiment-store';
 import { Outbox, type Channel } from './outbox';
 import { applyMigrations } from './migrations';
@@ -64,6 +66,7 @@ type FlagOutboxKind = 'kv' | 'catalog' | 'requests' | 'slack' | 'webhook';
 export class FlagObject extends DurableObject<Env> implements FlagApi {
   private readonly store: FlagStore;
   private readonly experiments: ExperimentStore;
+  private readonly readers: ReaderStore;
   private readonly outbox: Outbox<FlagOutboxKind>;
 
   /** workerd passes `ctx` and `env`; tests and the bench also pass a clock of their own. */
@@ -75,6 +78,7 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
     super(ctx, env);
     this.store = new FlagStore(ctx.storage.sql);
     this.experiments = new ExperimentStore(ctx.storage.sql, this.store.state);
+    this.readers = new ReaderStore(ctx.storage.sql);
     this.outbox = new Outbox(ctx.storage.sql, this.store.state, clock, this.channels(), () => this.ctx.waitUntil(this.scheduleAlarm()));
     void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, flagMigrations);
@@ -216,7 +220,7 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
    * Evaluation counts per variant from SDK flushes and OFREP, for exposures and stale-flag
    * detection; while the experiment runs, also the units first exposed and the metric events,
    * stored with their aggregates in one transaction (exposures first, so a unit's events in the
-   * same flush find it).
+   * same flush find it); and the reader's propagation receipt, when it sends one.
    */
   recordUsage(flagId: string, usage: Usage): Result<UsageOutcome> {
     const loaded = this.load(flagId, { allowArchived: true });
@@ -229,6 +233,7 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
     const events = usage.events ?? [];
     const experiment = this.ctx.storage.transactionSync(() => {
       this.store.addExposures(usage.variants, lastAt);
+      if (usage.reader !== undefined && usage.served?.length) this.receipt(flag, usage.reader, usage.served, now);
       if (units.length === 0 && events.length === 0) return undefined;
       if (!flag.experiment) return { new_units: 0, multiple: 0, events: { ...emptyEventOutcome(), not_running: events.length } };
       const exposed = this.experiments.recordExposures(flag.experiment, units.map((u) => ({ ...u, at: Math.min(u.at, now) })));
@@ -245,6 +250,24 @@ export class FlagObject extends DurableObject<Env> implements FlagApi {
     }
     const state = flagStateAnswer(loaded.value, usage.seen_version);
     return ok(experiment ? { recorded, ...state, experiment } : { recorded, ...state });
+  }
+
+  /** A reader's receipt into its record (a new reader may evict the least recently seen). Call inside a transaction. */
+  private receipt(flag: FlagConfig, reader: string, served: ServedVersion[], now: number): void {
+    const previous = this.readers.get(reader);
+    const record = receive(previous, reader, served, currentOf(flag), now);
+    if (!record) return;
+    if (!previous) this.readers.prune(liveFloor(now));
+    this.readers.save(record, previous === null);
+  }
+
+  /** `GET /admin/flags/:id/propagation`: how far the current version has reached the live readers. */
+  propagation(flagId: string): Result<Propagation> {
+    const loaded = this.load(flagId, { allowArchived: true });
+    if (!loaded.ok) return loaded;
+    const now = this.clock.now();
+    this.readers.prune(liveFloor(now));
+    return ok(propagation(currentOf(loaded.value), this.readers.live(liveFloor(now)), now));
   }
 
   /** `POST /v1/flags/:id/events`: metric events of units (see `ExperimentStore.recordEvents`). */

@@ -10,6 +10,7 @@ import type { ChangeRequest, RequestAction, RequestActor, RequestedChange, Reque
 import { FEED_DEFAULTS, positiveSetting } from '../flags/feed';
 import type { HistoryEntry, HistoryPage } from '../flags/history';
 import type { PlanCommand, PlanDefinition } from '../flags/plan/body';
+import type { Propagation } from '../flags/propagation';
 import type { FlagExperimentReadout } from '../flags/experiments';
 import type { EventOutcome, MetricEventInput, Report, ReportOutcome, Usage, UsageOutcome } from '../flags/reports';
 import type { Result } from '../flags/result';
@@ -73,6 +74,7 @@ export interface FlagApi {
   recordEvents(flagId: string, events: MetricEventInput[]): Result<EventOutcome>;
   experimentReadout(flagId: string): Result<FlagExperimentReadout>;
   health(flagId: string): Result<FlagHealth>;
+  propagation(flagId: string): Result<Propagation>;
 }
 
 /**

@@ -40,6 +40,8 @@ export const USAGE_LIMITS = {
   maxEvents: 2_000,
   /** Largest magnitude of one event's value. */
   maxEventValue: 1e12,
+  /** Versions in one call's propagation receipt (`served`); a reader sends its newest. */
+  maxServed: 20,
 } as const;
 
 /** A segment as the bundle and the change feed carry it. */

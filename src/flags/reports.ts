@@ -118,9 +118,22 @@ export type MetricEventInput = z.infer<typeof metricEventSchema>;
 /** Body of `POST /v1/flags/:id/events`. */
 export const eventsBodySchema = z.object({ events: z.array(metricEventSchema).min(1).max(USAGE_LIMITS.maxEvents) }).strict();
 
+/** One version of a propagation receipt: how often the reader served it since its last flush, first and last time (ms). */
+export const servedSchema = z
+  .object({
+    version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+    count: z.number().int().min(0).max(USAGE_LIMITS.maxPerVariant * USAGE_LIMITS.maxVariants),
+    first_at: z.number().int().min(0),
+    last_at: z.number().int().min(0),
+  })
+  .strict()
+  .refine((s) => s.first_at <= s.last_at, { message: 'first_at must not be after last_at', path: ['first_at'] });
+
 /**
  * Evaluations served since the last flush, per variant, with the time of the latest; while the
- * flag's experiment runs, also the units first exposed and the metric events tracked.
+ * flag's experiment runs, also the units first exposed and the metric events tracked; with
+ * `reader` (a random per-isolate id), the propagation receipt: per version served, the count and
+ * the first and last time (`served`, which needs `reader`).
  */
 export const usageSchema = z
   .object({
@@ -130,8 +143,11 @@ export const usageSchema = z
     seen_version: seenVersionSchema.optional(),
     units: z.array(exposureSchema).max(USAGE_LIMITS.maxUnits).optional(),
     events: z.array(metricEventSchema).max(USAGE_LIMITS.maxEvents).optional(),
+    reader: readerSchema.optional(),
+    served: z.array(servedSchema).max(USAGE_LIMITS.maxServed).optional(),
   })
-  .strict();
+  .strict()
+  .refine((u) => u.served === undefined || u.reader !== undefined, { message: 'served needs the reader id', path: ['reader'] });
 export type Usage = z.infer<typeof usageSchema>;
 
 /**

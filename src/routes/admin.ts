@@ -193,6 +193,10 @@ export const adminRouter = Router<AdminRequest, Args>({ base: '/admin' })
     const id = flagIdParam(request);
     return json(unwrap(await flagStub(env, id).health(id)));
   })
+  .get('/flags/:id/propagation', scoped('flags:read'), async (request, env) => {
+    const id = flagIdParam(request);
+    return json(unwrap(await flagStub(env, id).propagation(id)));
+  })
   // Rollout plans (docs/rollout-plans.md): the plan and its state are `flag.plan`.
   .put('/flags/:id/plan', scoped('flags:write'), async (request, env) => {
     const id = flagIdParam(request);
