@@ -15,7 +15,7 @@ export interface Env {
   CHANNEL_CACHE_MS?: string;
   /** This deployment's environment, matched against a flag's `environments`. */
   ENVIRONMENT: string;
-  /** Seconds an isolate caches the KV bundle for OFREP evaluation. */
+  /** Seconds an isolate caches the KV shards for OFREP evaluation (default 30; the change channel keeps it fresh). */
   FLAG_CACHE_TTL_SECONDS?: string;
   /** Secret: JSON array of `{ name, token, scopes }`. Unset → every protected route refuses. */
   ADMIN_TOKENS?: string;

@@ -1,26 +1,25 @@
 /**
  * OpenFeature Remote Evaluation Protocol (open-feature/protocol, service/openapi.yaml), served
- * from the KV shards through per-isolate caches: evaluation never touches a Durable Object. One
- * flag reads the manifest and that flag's shard; the bulk evaluation reads every shard (KV's bulk
- * get, 100 keys a call), each only when its version moved.
+ * from the KV shards through per-isolate caches with the change channel on top
+ * (./ofrep-snapshots): evaluation never touches a flag or catalog object, and a change reaches
+ * OFREP callers within the channel's bound (about 2 s) however long FLAG_CACHE_TTL_SECONDS is.
  */
 import { Router } from 'itty-router';
 import { z } from 'zod';
 import { evaluate, type Evaluation, type EvaluationContext } from '../flags/evaluate';
 import { experimentUnit } from '../flags/experiment-units';
 import { sha256, toHex } from '../flags/sha256';
-import type { Condition, FlagBundle, FlagSnapshot } from '../flags/schema';
+import type { FlagSnapshot, SegmentSnapshot } from '../flags/model';
 import { scoped, type AuthenticatedRequest } from '../http/auth';
 import { pathParam, readJson } from '../http/body';
 import { anyKeyAllows, matchClientKey, requireAllowedOrigin, type ClientKey } from '../http/client-keys';
 import { CLIENT_LIMITS, RateLimited, RateLimiter } from '../http/client-limits';
 import { preflightResponse, withCors } from '../http/cors';
 import { errorResponse, HttpError, json } from '../http/responses';
-import { BundleCache } from '../sdk/bundle-cache';
-import { ShardSource } from '../sdk/shard-source';
 import { BatchReporter } from '../sdk/reporter';
 import { flagStub } from '../do/stubs';
 import type { Args } from './context';
+import { OfrepSnapshots } from './ofrep-snapshots';
 
 const contextSchema = z.record(z.string().max(128), z.unknown()).refine((c) => c['targetingKey'] === undefined || typeof c['targetingKey'] === 'string', {
   message: 'targetingKey must be a string',
@@ -34,46 +33,33 @@ const requestSchema = z.object({ context: contextSchema.optional() });
  */
 type OfrepRequest = AuthenticatedRequest & { client?: ClientKey; corsOrigin: string | null };
 
-/**
- * Per isolate: the caches of the flags asked for one by one and of every flag (bulk), and the SDK's
- * batch reporter counting what OFREP served (exposures).
- */
-let isolate: { kv: KVNamespace; ttl: number; some: { source: ShardSource; cache: BundleCache }; all: BundleCache; exposures: BatchReporter } | null =
-  null;
+/** Per isolate: the snapshots (KV caches and change channel) and the SDK's batch reporter counting what OFREP served (exposures). */
+let isolate: { kv: KVNamespace; ttl: number; snapshots: OfrepSnapshots; exposures: BatchReporter } | null = null;
 const clientRates = new RateLimiter();
 
+/** KV is the bulk source, read at most once per isolate per cache period; the change channel carries what changed since. */
+const DEFAULT_TTL_SECONDS = '30';
+
 function perIsolate(env: Args[0]) {
-  const ttl = Number(env.FLAG_CACHE_TTL_SECONDS ?? '5') * 1000;
+  const ttl = Number(env.FLAG_CACHE_TTL_SECONDS ?? DEFAULT_TTL_SECONDS) * 1000;
   if (!isolate || isolate.kv !== env.FLAGS_KV || isolate.ttl !== ttl) {
     const exposures = new BatchReporter({
       report: (flagId, report) => flagStub(env, flagId).report(flagId, report),
       recordUsage: (flagId, usage) => flagStub(env, flagId).recordUsage(flagId, usage),
     });
-    const some = new ShardSource(env.FLAGS_KV);
-    const all = new BundleCache(new ShardSource(env.FLAGS_KV, { all: true, bulk: true }), ttl);
-    isolate = { kv: env.FLAGS_KV, ttl, some: { source: some, cache: new BundleCache(some, ttl) }, all, exposures };
+    isolate = { kv: env.FLAGS_KV, ttl, snapshots: new OfrepSnapshots(env, ttl), exposures };
   }
   return isolate;
 }
 
-/** The snapshots with `key`'s shard loaded (read now when this isolate has not asked for it before). */
-async function flagLoaded({ source, cache }: { source: ShardSource; cache: BundleCache }, key: string): Promise<FlagBundle | null> {
-  if (source.want([key])) cache.invalidate();
-  const bundle = await cache.get();
-  if (!source.want([key])) return bundle;
-  // A read already under way when the flag was asked for may not have included it.
-  cache.invalidate();
-  return cache.get();
-}
-
 /** Evaluation counts, and each unit's first exposure to a flag whose experiment runs (deduplicated per isolate). */
-function countExposures(env: Args[0], ctx: Args[1], bundle: FlagBundle | null, context: EvaluationContext, results: Evaluation[]): void {
+function countExposures(env: Args[0], ctx: Args[1], flags: (id: string) => FlagSnapshot | undefined, context: EvaluationContext, results: Evaluation[]): void {
   const { exposures } = perIsolate(env);
   const now = Date.now();
   for (const result of results) {
     if (result.variant === undefined) continue;
     exposures.recordEvaluation(result.flagId, result.variant, now);
-    const flag = bundle?.flags[result.flagId];
+    const flag = flags(result.flagId);
     const unit = flag && experimentUnit(flag, context, result.reason);
     if (unit !== undefined) exposures.experiments.shard(result.flagId).expose(unit, result.variant, now);
   }
@@ -129,19 +115,13 @@ async function readContext(request: OfrepRequest): Promise<EvaluationContext | s
 }
 
 /**
- * The bulk answer's ETag: the bundle, who asks (a client key sees fewer flags) and the context.
- * Flags with date rules answer differently as time passes, so then there is no ETag (no 304 can go stale).
+ * The bulk answer's ETag: what the caller's audience sees (flag and segment versions) and the
+ * context. Flags with date rules answer differently as time passes, so then there is no ETag (no 304 can go stale).
  */
-function bulkEtag(bundle: FlagBundle | null, flags: readonly FlagSnapshot[], audience: 'client' | 'server', context: EvaluationContext): string | null {
-  if (flags.some((f) => f.rules.some((r) => usesTime(r.conditions))) || Object.values(bundle?.segments ?? {}).some((s) => usesTime(s.conditions))) {
-    return null;
-  }
+function bulkEtag(fingerprint: string | null, audience: 'client' | 'server', context: EvaluationContext): string | null {
+  if (fingerprint === null) return null;
   const contextHash = toHex(sha256(new TextEncoder().encode(JSON.stringify(context)))).slice(0, 16);
-  return `"${bundle?.generated_at ?? 'empty'}.${audience === 'client' ? 'c' : 's'}.${contextHash}"`;
-}
-
-function usesTime(conditions: readonly Condition[]): boolean {
-  return conditions.some((c) => c.op === 'before' || c.op === 'after');
+  return `"${fingerprint}.${audience === 'client' ? 'c' : 's'}.${contextHash}"`;
 }
 
 function toOfrep(key: string, result: Evaluation) {
@@ -155,14 +135,13 @@ function toOfrep(key: string, result: Evaluation) {
   };
 }
 
-/** The flags this caller may evaluate: a client key sees only `client_side` ones. */
-function visibleFlag(bundle: FlagBundle | null, key: string, request: OfrepRequest): FlagSnapshot | undefined {
-  const flag = bundle?.flags[key];
+/** A client key sees only `client_side` flags. */
+function visibleTo(flag: FlagSnapshot | undefined, request: OfrepRequest): FlagSnapshot | undefined {
   return flag && (!request.client || flag.client_side === true) ? flag : undefined;
 }
 
-function evaluateIn(bundle: FlagBundle | null, flag: FlagSnapshot | undefined, context: EvaluationContext, environment: string): Evaluation {
-  return evaluate(flag, context, { environment, segments: bundle?.segments });
+function evaluateIn(flag: FlagSnapshot | undefined, segments: Readonly<Record<string, SegmentSnapshot>>, context: EvaluationContext, environment: string): Evaluation {
+  return evaluate(flag, context, { environment, segments });
 }
 
 /** 4xx errors end as JSON here, not in the main router, so that `finally` adds the CORS decision. */
@@ -188,22 +167,20 @@ export const ofrepRouter = Router<OfrepRequest, Args>({
     const key = pathParam(request, 'key');
     const context = await readContext(request);
     if (typeof context === 'string') return json({ key, errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
-    const bundle = await flagLoaded(perIsolate(env).some, key);
-    const result = evaluateIn(bundle, visibleFlag(bundle, key, request), context, env.ENVIRONMENT);
+    const { flag, segments } = await perIsolate(env).snapshots.flag(ctx, key);
+    const result = evaluateIn(visibleTo(flag, request), segments, context, env.ENVIRONMENT);
     if (result.errorCode) return json(toOfrep(key, result), 404);
-    countExposures(env, ctx, bundle, context, [result]);
+    countExposures(env, ctx, () => flag, context, [result]);
     return json(toOfrep(key, result));
   })
   .post('/evaluate/flags', caller, async (request, env, ctx) => {
     const context = await readContext(request);
     if (typeof context === 'string') return json({ errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
-    const bundle = await perIsolate(env).all.get();
-    const flags = Object.keys(bundle?.flags ?? {})
-      .sort()
-      .flatMap((key) => visibleFlag(bundle, key, request) ?? []);
-    const etag = bulkEtag(bundle, flags, request.client ? 'client' : 'server', context);
+    const audience = request.client ? 'client' : 'server';
+    const view = await perIsolate(env).snapshots.all(ctx, audience);
+    const etag = bulkEtag(view.fingerprint, audience, context);
     if (etag && request.headers.get('If-None-Match') === etag) return new Response(null, { status: 304, headers: { ETag: etag } });
-    const results = flags.map((flag) => evaluateIn(bundle, flag, context, env.ENVIRONMENT));
-    countExposures(env, ctx, bundle, context, results);
-    return json({ flags: results.map((result) => toOfrep(result.flagId, result)), metadata: { generated_at: bundle?.generated_at ?? null } }, 200, etag ? { ETag: etag } : {});
+    const results = view.flags.map((flag) => evaluateIn(flag, view.segments, context, env.ENVIRONMENT));
+    countExposures(env, ctx, (id) => view.byId.get(id), context, results);
+    return json({ flags: results.map((result) => toOfrep(result.flagId, result)), metadata: { generated_at: view.generatedAt } }, 200, etag ? { ETag: etag } : {});
   });
