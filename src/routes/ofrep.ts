@@ -6,16 +6,16 @@
  */
 import { Router } from 'itty-router';
 import { z } from 'zod';
-import { evaluate, type Evaluation, type EvaluationContext } from '../flags/evaluate';
-import { experimentUnit } from '../flags/experiment-units';
+import type { EvaluationContext } from '../flags/evaluate';
 import { sha256, toHex } from '../flags/sha256';
-import type { FlagSnapshot, SegmentSnapshot } from '../flags/model';
+import type { FlagSnapshot } from '../flags/model';
 import { scoped, type AuthenticatedRequest } from '../http/auth';
 import { pathParam, readJson } from '../http/body';
 import { anyKeyAllows, matchClientKey, requireAllowedOrigin, type ClientKey } from '../http/client-keys';
 import { CLIENT_LIMITS, RateLimited, RateLimiter } from '../http/client-limits';
 import { preflightResponse, withCors } from '../http/cors';
-import { errorResponse, HttpError, json } from '../http/responses';
+import { errorResponse, HttpError, json, jsonText } from '../http/responses';
+import type { FlagEvaluation } from '../sdk/answers';
 import { BatchReporter } from '../sdk/reporter';
 import { flagStub } from '../do/stubs';
 import type { Args } from './context';
@@ -47,23 +47,9 @@ function perIsolate(env: Args[0]) {
       report: (flagId, report) => flagStub(env, flagId).report(flagId, report),
       recordUsage: (flagId, usage) => flagStub(env, flagId).recordUsage(flagId, usage),
     });
-    isolate = { kv: env.FLAGS_KV, ttl, snapshots: new OfrepSnapshots(env, ttl), exposures };
+    isolate = { kv: env.FLAGS_KV, ttl, snapshots: new OfrepSnapshots(env, ttl, exposures), exposures };
   }
   return isolate;
-}
-
-/** Evaluation counts, and each unit's first exposure to a flag whose experiment runs (deduplicated per isolate). */
-function countExposures(env: Args[0], ctx: Args[1], flags: (id: string) => FlagSnapshot | undefined, context: EvaluationContext, results: Evaluation[]): void {
-  const { exposures } = perIsolate(env);
-  const now = Date.now();
-  for (const result of results) {
-    if (result.variant === undefined) continue;
-    exposures.recordEvaluation(result.flagId, result.variant, now);
-    const flag = flags(result.flagId);
-    const unit = flag && experimentUnit(flag, context, result.reason);
-    if (unit !== undefined) exposures.experiments.shard(result.flagId).expose(unit, result.variant, now);
-  }
-  exposures.schedule(ctx);
 }
 
 /**
@@ -124,8 +110,10 @@ function bulkEtag(fingerprint: string | null, audience: 'client' | 'server', con
   return `"${fingerprint}.${audience === 'client' ? 'c' : 's'}.${contextHash}"`;
 }
 
-function toOfrep(key: string, result: Evaluation) {
-  if (result.errorCode) return { key, errorCode: result.errorCode, errorDetails: `Flag '${key}' was not found` };
+function toOfrep(key: string, result: FlagEvaluation) {
+  if (result.errorCode) {
+    return { key, errorCode: result.errorCode, errorDetails: result.errorCode === 'FLAG_NOT_FOUND' ? `Flag '${key}' was not found` : result.errorMessage };
+  }
   return {
     key,
     value: result.value,
@@ -135,13 +123,23 @@ function toOfrep(key: string, result: Evaluation) {
   };
 }
 
+/**
+ * One flag's entry of a bulk answer as JSON. A served answer is one of the compiled flag's shared
+ * evaluations, so its text is made once per flag version and outcome, not once per request.
+ */
+const entries = new WeakMap<FlagEvaluation, string>();
+function bulkEntry(result: FlagEvaluation): string {
+  let text = entries.get(result);
+  if (text === undefined) {
+    text = JSON.stringify(toOfrep(result.flagId, result));
+    if (!result.errorCode) entries.set(result, text);
+  }
+  return text;
+}
+
 /** A client key sees only `client_side` flags. */
 function visibleTo(flag: FlagSnapshot | undefined, request: OfrepRequest): FlagSnapshot | undefined {
   return flag && (!request.client || flag.client_side === true) ? flag : undefined;
-}
-
-function evaluateIn(flag: FlagSnapshot | undefined, segments: Readonly<Record<string, SegmentSnapshot>>, context: EvaluationContext, environment: string): Evaluation {
-  return evaluate(flag, context, { environment, segments });
 }
 
 /** 4xx errors end as JSON here, not in the main router, so that `finally` adds the CORS decision. */
@@ -167,20 +165,20 @@ export const ofrepRouter = Router<OfrepRequest, Args>({
     const key = pathParam(request, 'key');
     const context = await readContext(request);
     if (typeof context === 'string') return json({ key, errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
-    const { flag, segments } = await perIsolate(env).snapshots.flag(ctx, key);
-    const result = evaluateIn(visibleTo(flag, request), segments, context, env.ENVIRONMENT);
-    if (result.errorCode) return json(toOfrep(key, result), 404);
-    countExposures(env, ctx, () => flag, context, [result]);
+    const { flag, request: checks } = await perIsolate(env).snapshots.flag(ctx, key, context);
+    // A flag the caller may not see is not evaluated (nor counted).
+    const result: FlagEvaluation = visibleTo(flag, request) ? checks.evaluate(key) : { flagId: key, value: undefined, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' };
+    if (result.errorCode) return json(toOfrep(key, result), result.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400);
     return json(toOfrep(key, result));
   })
   .post('/evaluate/flags', caller, async (request, env, ctx) => {
     const context = await readContext(request);
     if (typeof context === 'string') return json({ errorCode: 'INVALID_CONTEXT', errorDetails: context }, 400);
     const audience = request.client ? 'client' : 'server';
-    const view = await perIsolate(env).snapshots.all(ctx, audience);
+    const { view, request: checks } = await perIsolate(env).snapshots.all(ctx, audience, context);
     const etag = bulkEtag(view.fingerprint, audience, context);
     if (etag && request.headers.get('If-None-Match') === etag) return new Response(null, { status: 304, headers: { ETag: etag } });
-    const results = view.flags.map((flag) => evaluateIn(flag, view.segments, context, env.ENVIRONMENT));
-    countExposures(env, ctx, (id) => view.byId.get(id), context, results);
-    return json({ flags: results.map((result) => toOfrep(result.flagId, result)), metadata: { generated_at: view.generatedAt } }, 200, etag ? { ETag: etag } : {});
+    const flags = view.flags.map((flag) => bulkEntry(checks.evaluate(flag.id)));
+    const body = `{"flags":[${flags.join(',')}],"metadata":${JSON.stringify({ generated_at: view.generatedAt })}}`;
+    return jsonText(body, 200, etag ? { ETag: etag } : {});
   });

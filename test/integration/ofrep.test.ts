@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { api, bundleVersion, createFlag, TOKENS, waitFor } from '../helpers/api';
+import { evaluate } from '../../src/flags/evaluate';
+import { api, bundleVersion, createFlag, kvBundle, TOKENS, waitFor } from '../helpers/api';
 
 const ofrep = (path: string, body: unknown, token: string = TOKENS.reporter) =>
   api('POST', `/ofrep/v1/evaluate/flags${path}`, body, { token });
@@ -59,6 +60,31 @@ describe('OFREP evaluation from the KV bundle', () => {
     expect(unchanged.status).toBe(304);
     const otherUser = await api('POST', '/ofrep/v1/evaluate/flags', { context: { targetingKey: 'user-2' } }, { token: TOKENS.reporter, headers: { 'If-None-Match': etag } });
     expect(otherUser.status).toBe(200);
+  });
+
+  it('bulk answers are evaluate()\'s for every flag: rules, segments, splits, allowlists, environments', async () => {
+    const seg = await api('POST', '/admin/segments', { id: 'o-eq-seg', conditions: [{ attribute: 'country', op: 'in', values: ['NL'] }] });
+    expect(seg.status).toBe(201);
+    const flags = [
+      { id: 'o-eq-rule', enabled: true, rollout_percentage: 10, rules: [{ conditions: [{ attribute: 'country', op: 'in_segment', values: ['o-eq-seg'] }], serve: { variant: 'on' } }] },
+      { id: 'o-eq-split', enabled: true, type: 'string', variants: { a: 'A', b: 'B', c: 'C' }, on_variant: 'a', off_variant: 'c', split: [{ variant: 'a', weight: 3000 }, { variant: 'b', weight: 7000 }] },
+      { id: 'o-eq-half', enabled: true, rollout_percentage: 50, allowed_users: ['vip'] },
+      { id: 'o-eq-staging', enabled: true, rollout_percentage: 100, environments: ['staging'] },
+      { id: 'o-eq-off', enabled: false, rollout_percentage: 100 },
+    ];
+    for (const flag of flags) await createFlag(flag);
+    for (const flag of flags) await bundleVersion(flag.id, 1);
+    const bundle = await kvBundle();
+    for (const context of [{ targetingKey: 'vip' }, { targetingKey: 'u-1', country: 'NL' }, { targetingKey: 'u-2', country: 'DE' }, { targetingKey: 'u-3' }, {}]) {
+      const bulk = await ofrep('', { context });
+      expect(bulk.status).toBe(200);
+      for (const flag of flags) {
+        const expected = evaluate(bundle!.flags[flag.id], context, { environment: 'production', segments: bundle!.segments });
+        const got = bulk.body.flags.find((f: { key: string }) => f.key === flag.id);
+        expect(got, `${flag.id} for ${JSON.stringify(context)}`).toEqual({ key: flag.id, value: expected.value, reason: expected.reason, variant: expected.variant, metadata: { version: 1 } });
+        expect((await ofrep(`/${flag.id}`, { context })).body, `${flag.id} single`).toEqual(got);
+      }
+    }
   });
 
   it('needs the evaluate scope', async () => {
