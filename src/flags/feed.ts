@@ -39,17 +39,32 @@ export const FEED_DEFAULTS = {
  */
 export function acceptBatch(feed: FeedState, batch: FeedBatch): FeedState | null {
   if (batch.from > feed.head) return null;
+  const floor = Math.max(feed.floor, batch.floor);
+  const head = Math.max(feed.head, batch.head);
+  const keys = new Set(batch.entries.map(entryKey));
+  if (keys.size === batch.entries.length && allNewer(feed, batch.entries)) {
+    // The usual push (the entries after this feed's head, in order, one per flag or segment): one
+    // pass drops the entries they replace, and they go at the end; no map or sort of the whole feed.
+    const ids = new Set(batch.entries.map((e) => e.id));
+    const kept = feed.entries.filter((e) => e.seq > floor && !(ids.has(e.id) && keys.has(entryKey(e))));
+    return { head, floor, entries: [...kept, ...batch.entries.filter((e) => e.seq > floor)] };
+  }
   const byKey = new Map(feed.entries.map((e) => [entryKey(e), e]));
   for (const entry of batch.entries) {
     const current = byKey.get(entryKey(entry));
     if (!current || current.seq < entry.seq) byKey.set(entryKey(entry), entry);
   }
-  const floor = Math.max(feed.floor, batch.floor);
-  return {
-    head: Math.max(feed.head, batch.head),
-    floor,
-    entries: [...byKey.values()].filter((e) => e.seq > floor).sort((a, b) => a.seq - b.seq),
-  };
+  return { head, floor, entries: [...byKey.values()].filter((e) => e.seq > floor).sort((a, b) => a.seq - b.seq) };
+}
+
+/** Whether every entry is newer than everything `feed` holds, in increasing `seq`. */
+function allNewer(feed: FeedState, entries: readonly ChangeEntry[]): boolean {
+  let last = feed.head;
+  for (const entry of entries) {
+    if (entry.seq <= last) return false;
+    last = entry.seq;
+  }
+  return true;
 }
 
 /**

@@ -44,6 +44,16 @@ describe('change feed: relays taking batches', () => {
     expect(next).toEqual(feed(6, 1, [entry('b', 5), entry('c', 6)]));
   });
 
+  it('a push after the head replaces only the same flag or segment, wherever it sits, and keeps seq order', () => {
+    const segment: ChangeEntry = { ...entry('b', 2), kind: 'segment' };
+    const relay = feed(4, 0, [entry('a', 1), segment, entry('b', 3), entry('c', 4)]);
+    const next = acceptBatch(relay, { from: 4, head: 6, floor: 1, entries: [entry('a', 5), entry('b', 6)] });
+    expect(next).toEqual(feed(6, 1, [segment, entry('c', 4), entry('a', 5), entry('b', 6)]));
+    // The same batch merged the general way (it overlaps the head) gives the same feed.
+    const overlapping = acceptBatch(relay, { from: 3, head: 6, floor: 1, entries: [entry('c', 4), entry('a', 5), entry('b', 6)] });
+    expect(overlapping).toEqual(next);
+  });
+
   it('is idempotent and never goes back: an older entry of an id is ignored', () => {
     const relay = feed(6, 0, [entry('b', 5)]);
     expect(acceptBatch(relay, { from: 2, head: 4, floor: 0, entries: [entry('b', 4)] })).toEqual(relay);
