@@ -179,6 +179,13 @@ export class CatalogObject extends DurableObject<Env> {
     return ok({ live, limit: MAX_FLAGS });
   }
 
+  /** Live client-side flags other than `exceptId`, counted in SQL: the catalog is never parsed for it. */
+  clientSideFlags(exceptId: string): number {
+    return this.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM flags WHERE archived = 0 AND id <> ? AND json_extract(snapshot, '$.client_side') = 1", exceptId)
+      .one().n;
+  }
+
   /** True exactly once per catalog: lets the first request seed demo data. */
   claimSeed(): boolean {
     if (this.state.get<boolean>('seeded')) return false;

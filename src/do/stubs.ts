@@ -91,7 +91,7 @@ type CatalogApi = Pick<
   | 'listPage'
   | 'stale'
   | 'claimSeed'
-  | 'bundle'
+  | 'clientSideFlags'
   | 'roomForFlag'
   | 'upsertFlag'
   | 'recordUsage'

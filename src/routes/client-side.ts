@@ -8,9 +8,7 @@ import { HttpError } from '../http/responses';
 /** Refuses to mark `flagId` client-side when as many other live flags already are. */
 export async function requireClientSideRoom(env: Env, flagId: string, clientSide: boolean | undefined): Promise<void> {
   if (clientSide !== true) return;
-  const { flags } = await catalogStub(env).bundle();
-  const others = Object.values(flags).filter((f) => f.client_side === true && f.id !== flagId).length;
-  if (others < CLIENT_LIMITS.clientSideFlags) return;
+  if ((await catalogStub(env).clientSideFlags(flagId)) < CLIENT_LIMITS.clientSideFlags) return;
   throw HttpError.from(
     invalid([{ path: 'client_side', message: `at most ${CLIENT_LIMITS.clientSideFlags} live flags may be client-side; clear it on one first` }]),
   );

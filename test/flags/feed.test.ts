@@ -45,7 +45,7 @@ describe('change feed: relays taking batches', () => {
   });
 
   it('a push after the head replaces only the same flag or segment, wherever it sits, and keeps seq order', () => {
-    const segment: ChangeEntry = { ...entry('b', 2), kind: 'segment' };
+    const segment: ChangeEntry = { kind: 'segment', id: 'b', version: 2, seq: 2, changed_at: 2_000, snapshot: null };
     const relay = feed(4, 0, [entry('a', 1), segment, entry('b', 3), entry('c', 4)]);
     const next = acceptBatch(relay, { from: 4, head: 6, floor: 1, entries: [entry('a', 5), entry('b', 6)] });
     expect(next).toEqual(feed(6, 1, [segment, entry('c', 4), entry('a', 5), entry('b', 6)]));
