@@ -322,6 +322,7 @@ function summarise(results) {
       row(`${n} flags: reader of 10, refresh with nothing changed: KV reads; KB`, `${r.unchanged.reads}; ${fmt(r.unchanged.bytes / 1024, 1)}`, '', '', '');
       row(`${n} flags: reader of 10, CPU of a first refresh (parse + merge), p50 / max ms`, `${fmt(r.cpu_ms.p50, 2)} / ${fmt(r.cpu_ms.max, 2)}`, '', '≤ 2 ms', '');
       row(`${n} flags: creates/s over HTTP (${rp.creates_in_flight} in flight)`, fmt(size.creates_per_second, 1), '', '≥ 40/s', '');
+      if (size.create_inside_objects) row(`${n} flags: one at a time, catalog upsert (with its relay push); local KV put, p50 ms`, `${fmt(size.create_inside_objects.catalog_upsert_ms, 1)}; ${fmt(size.create_inside_objects.kv_put_ms, 1)}`, '', '', '');
       row(`${n} flags: KV written for one change: keys; KB`, `${size.kv_written_per_change.keys.length}; ${fmt(size.kv_written_per_change.bytes / 1024, 1)}`, '', '', '');
       row(`${n} flags: OFREP bulk evaluation, p50 / max ms`, `${fmt(size.ofrep_bulk.ms.p50, 1)} / ${fmt(size.ofrep_bulk.ms.max, 1)}`, '', '', '');
     }

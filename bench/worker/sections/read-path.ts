@@ -20,6 +20,7 @@ const IN_FLIGHT = 8;
 const CPU_ROUNDS = 5;
 const CPU_LOADS = 20;
 const OFREP_SAMPLES = 10;
+const INSIDE_SAMPLES = 20;
 
 const id = (i: number) => `rp-${String(i).padStart(5, '0')}`;
 
@@ -89,6 +90,28 @@ async function createsPerSecond(size: number) {
   return round((ids.length / (performance.now() - start)) * 1000, 1);
 }
 
+/**
+ * Where a create's time goes, inside the objects rather than over HTTP: one catalog upsert of a new
+ * flag awaited from here (its transaction and its push to the relays, which it waits for), and
+ * one KV put of a flag-sized value (what the flag object's own publish waits for), one at a time.
+ */
+async function insideObjects(size: number) {
+  const upserts: number[] = [];
+  const puts: number[] = [];
+  // Ids past the largest size's, so no seeding meets them.
+  const ids = Array.from({ length: INSIDE_SAMPLES }, (_, k) => SIZES[SIZES.length - 1]! + size + k);
+  for (const [k, i] of ids.entries()) {
+    const started = performance.now();
+    await catalogStub().upsertFlag(entry(i));
+    upserts.push(performance.now() - started);
+    const put = performance.now();
+    await benchEnv.FLAGS_KV.put(`bench:put:${k}`, JSON.stringify(entry(k).snapshot));
+    puts.push(performance.now() - put);
+  }
+  await catalogStub().benchUpsertFlags(ids.map((i) => entry(i, 2, true)));
+  return { catalog_upsert_ms: round(median(upserts), 1), kv_put_ms: round(median(puts), 1) };
+}
+
 async function bytesPerChange(i: number) {
   const catalog = catalogStub();
   const before = (await catalog.benchKvWrites()).length;
@@ -127,6 +150,8 @@ export async function readPath() {
     // Creates first: the previous size's OFREP exposures (one usage flush per flag) are long done.
     const creates = await createsPerSecond(size);
     await published();
+    const inside = await insideObjects(size);
+    await published();
     const ten = Array.from({ length: 10 }, (_, k) => id(Math.floor((k * size) / 10)));
     const reader = await readerOfTen(ten);
     const change = await bytesPerChange(Math.floor(size / 3));
@@ -139,6 +164,7 @@ export async function readPath() {
       manifest_bytes: new TextEncoder().encode(JSON.stringify(manifest)).length,
       reader_of_10: reader,
       creates_per_second: creates,
+      create_inside_objects: inside,
       kv_written_per_change: change,
       ofrep_bulk: ofrep,
     });
