@@ -17,6 +17,7 @@ import { preflightResponse, withCors } from '../http/cors';
 import { errorResponse, HttpError, json, jsonText } from '../http/responses';
 import type { FlagEvaluation } from '../sdk/answers';
 import { BatchReporter } from '../sdk/reporter';
+import { readerId } from '../sdk/change-channel';
 import { flagStub } from '../do/stubs';
 import type { Args } from './context';
 import { OfrepSnapshots } from './ofrep-snapshots';
@@ -43,10 +44,14 @@ const DEFAULT_TTL_SECONDS = '30';
 function perIsolate(env: Args[0]) {
   const ttl = Number(env.FLAG_CACHE_TTL_SECONDS ?? DEFAULT_TTL_SECONDS) * 1000;
   if (!isolate || isolate.kv !== env.FLAGS_KV || isolate.ttl !== ttl) {
-    const exposures = new BatchReporter({
-      report: (flagId, report) => flagStub(env, flagId).report(flagId, report),
-      recordUsage: (flagId, usage) => flagStub(env, flagId).recordUsage(flagId, usage),
-    });
+    const exposures = new BatchReporter(
+      {
+        report: (flagId, report) => flagStub(env, flagId).report(flagId, report),
+        recordUsage: (flagId, usage) => flagStub(env, flagId).recordUsage(flagId, usage),
+      },
+      // This isolate is a reader too: its usage carries the propagation receipt.
+      { reader: readerId() },
+    );
     isolate = { kv: env.FLAGS_KV, ttl, snapshots: new OfrepSnapshots(env, ttl, exposures), exposures };
   }
   return isolate;

@@ -115,7 +115,9 @@ export class FlagClient {
     this.cache = new BundleCache(source, ttlMs, this.now, { loadTimeoutMs: options.loadTimeoutMs, clock: options.clock });
     this.buckets = new BucketHashCache(options.bucketCacheSize ?? 10_000);
     const onState = (flagId: string, state: FlagStateAnswer) => this.overlay.applyState(flagId, state);
-    this.reporter = options.reporter ? new BatchReporter(options.reporter, { clock: options.clock, onState, ...options.reporting }) : null;
+    this.reporter = options.reporter
+      ? new BatchReporter(options.reporter, { clock: options.clock, onState, seen: (id) => this.overlay.versionOf(id, this.cache.peek()), reader: this.reader, ...options.reporting })
+      : null;
     const channelClock = options.clock ?? { ...systemClock, now: this.now };
     this.channel = options.changes
       ? new ChangeChannel(options.changes, this.overlay, this.reader, () => this.cache.invalidate(), options.channel, channelClock)

@@ -107,7 +107,7 @@ export function compileFlag(
       outcome = Object.freeze({
         evaluation,
         details: Object.freeze({ ...evaluation, flagType: type }),
-        slot: counters ? counters.slot(id, variant) : -1,
+        slot: counters ? counters.slot(id, variant, flag.version) : -1,
       });
       answers.set(key, outcome);
     }

@@ -15,8 +15,12 @@
  * invalid body) is permanent and its counts are dropped, counted in `stats.rejected`. The queue is
  * bounded (flags, variants and counts per entry); what does not fit is dropped and counted in
  * `stats.dropped`, never silently.
+ *
+ * With a `reader` id, each usage call also carries the propagation receipt (issue 13): per version
+ * of the flag served since the last call, the count and the first and last time; with `seen`, every
+ * call says which version the isolate holds (`seen_version`), so the answer omits a snapshot it has.
  */
-import { REPORT_LIMITS, USAGE_LIMITS, type FlagStateAnswer } from '../flags/model';
+import { REPORT_LIMITS, USAGE_LIMITS, type FlagStateAnswer, type ServedVersion } from '../flags/model';
 import type { Usage } from '../flags/reports';
 import { sleep, systemClock, type Clock } from './clock';
 import { ExperimentLog } from './experiment-log';
@@ -27,6 +31,8 @@ export interface ReportBody {
   successes: number;
   error?: string;
   variant?: string;
+  /** The flag version the isolate holds: the answer then carries a snapshot only when it is newer. */
+  seen_version?: number | undefined;
 }
 
 /**
@@ -65,6 +71,10 @@ export interface ReporterOptions {
   onProblem?: (problem: ReporterProblem) => void;
   /** Called with the flag's state (version, enabled, newer snapshot) that a report or usage answer carries. */
   onState?: (flagId: string, state: FlagStateAnswer) => void;
+  /** The version of a flag the isolate holds, sent as `seen_version` (the answer then omits a snapshot it has). */
+  seen?: (flagId: string) => number | undefined;
+  /** This isolate's reader id: usage then carries the propagation receipt (`reader`, `served`). */
+  reader?: string;
 }
 
 export interface ReporterProblem {
@@ -105,6 +115,8 @@ interface PendingUsage {
   /** Experiment exposures and events taken for this call. */
   units?: NonNullable<Usage['units']>;
   events?: NonNullable<Usage['events']>;
+  /** Per version served: count, first and last time (the propagation receipt). */
+  served?: Map<number, ServedVersion>;
 }
 
 interface Batch {
@@ -144,6 +156,7 @@ export class BatchReporter {
   private readonly clock: Clock;
   private readonly onProblem: (problem: ReporterProblem) => void;
   private readonly onState: ((flagId: string, state: FlagStateAnswer) => void) | undefined;
+  private readonly options: ReporterOptions;
 
   private inFlight: Promise<void> | null = null;
   /** The flush each request context already keeps alive. */
@@ -169,6 +182,7 @@ export class BatchReporter {
     this.now = options.now ?? (() => clock.now());
     this.onProblem = options.onProblem ?? throttledLog();
     this.onState = options.onState;
+    this.options = options;
     this.experiments = new ExperimentLog({
       onDrop: (flagId, count) => this.drop(flagId, count, 'experiment queue full'),
     });
@@ -193,9 +207,9 @@ export class BatchReporter {
     entry.successes++;
   }
 
-  /** One evaluation that served `variant` (exposures and last-use time). */
-  recordEvaluation(flagId: string, variant: string, at: number = this.now()): void {
-    this.addUsage(flagId, variant, 1, at, '');
+  /** One evaluation that served `variant` (exposures and last-use time), of the flag's `version` when known (the receipt). */
+  recordEvaluation(flagId: string, variant: string, at: number = this.now(), version?: number): void {
+    this.addUsage(flagId, variant, 1, at, version, at);
   }
 
   /** Whether anything waits to be sent. */
@@ -208,7 +222,7 @@ export class BatchReporter {
     this.harvestCounters();
     return {
       reports: [...this.reports.values()].map((r) => ({ flagId: r.flagId, ...toBody(r) })),
-      usage: Object.fromEntries([...this.usage.values()].map((u) => [u.flagId, toUsage(u)])),
+      usage: Object.fromEntries([...this.usage.values()].map((u) => [u.flagId, toUsage(u, this.options.reader)])),
     };
   }
 
@@ -317,7 +331,7 @@ export class BatchReporter {
     for (const report of batch.reports) {
       this.stats.reportCalls++;
       calls.push(
-        this.call(report.flagId, () => this.binding.report(report.flagId, toBody(report))).then((outcome) => {
+        this.call(report.flagId, () => this.binding.report(report.flagId, { ...toBody(report), seen_version: this.options.seen?.(report.flagId) })).then((outcome) => {
           if (outcome === 'failed') this.requeueReport(report);
           return outcome !== 'failed';
         }),
@@ -326,7 +340,7 @@ export class BatchReporter {
     for (const usage of batch.usage) {
       this.stats.usageCalls++;
       calls.push(
-        this.call(usage.flagId, () => this.binding.recordUsage(usage.flagId, toUsage(usage))).then((outcome) => {
+        this.call(usage.flagId, () => this.binding.recordUsage(usage.flagId, { ...toUsage(usage, this.options.reader), seen_version: this.options.seen?.(usage.flagId) })).then((outcome) => {
           if (outcome === 'failed') this.requeueUsage(usage);
           return outcome !== 'failed';
         }),
@@ -378,17 +392,22 @@ export class BatchReporter {
   private requeueUsage(usage: PendingUsage): void {
     if (usage.units || usage.events) this.stats.requeued += this.experiments.requeue(usage.flagId, usage.units ?? [], usage.events ?? []);
     for (const [variant, count] of usage.variants) {
-      this.stats.requeued += this.addUsage(usage.flagId, variant, count, usage.lastAt, ' on retry');
+      this.stats.requeued += this.addUsage(usage.flagId, variant, count, usage.lastAt, undefined, 0, ' on retry');
     }
+    const entry = this.usage.get(usage.flagId);
+    if (entry) for (const s of usage.served?.values() ?? []) serve(entry, s);
   }
 
   /** Moves the synchronous path's counters into the usage queue. */
   private harvestCounters(): void {
-    if (this.counters.dirty) this.counters.harvest((flagId, variant, count, at) => this.addUsage(flagId, variant, count, at, ''));
+    if (this.counters.dirty) this.counters.harvest((...args) => this.addUsage(...args));
   }
 
-  /** Adds `count` evaluations of a variant to the usage queue, within its bounds; returns how many fit. */
-  private addUsage(flagId: string, variant: string, count: number, at: number, when: string): number {
+  /**
+   * Adds `count` evaluations of a variant (of `version`, first served at `firstAt`) to the usage
+   * queue, within its bounds; returns how many fit.
+   */
+  private addUsage(flagId: string, variant: string, count: number, at: number, version: number | undefined, firstAt: number, when = ''): number {
     let entry = this.usage.get(flagId);
     if (!entry) {
       if (this.usage.size >= this.maxEntries) {
@@ -407,6 +426,7 @@ export class BatchReporter {
     if (kept > 0) {
       entry.variants.set(variant, (current ?? 0) + kept);
       if (at > entry.lastAt) entry.lastAt = at;
+      if (version !== undefined) serve(entry, { version, count: kept, first_at: Math.floor(firstAt), last_at: Math.floor(at) });
     }
     if (kept < count) this.drop(flagId, count - kept, `usage count at its bound${when}`);
     return kept;
@@ -436,11 +456,28 @@ function toBody(report: PendingReport): ReportBody {
   return body;
 }
 
-function toUsage(usage: PendingUsage): Usage {
+function toUsage(usage: PendingUsage, reader?: string): Usage {
   const body: Usage = { variants: Object.fromEntries(usage.variants), last_at: Math.floor(usage.lastAt) };
   if (usage.units?.length) body.units = usage.units;
   if (usage.events?.length) body.events = usage.events;
+  if (reader && usage.served) {
+    body.reader = reader;
+    // Versions in the order first served: the newest are last.
+    body.served = [...usage.served.values()].slice(-USAGE_LIMITS.maxServed);
+  }
   return body;
+}
+
+/** Adds one version's counts and times to a usage entry's receipt. */
+function serve(entry: PendingUsage, s: ServedVersion): void {
+  const served = (entry.served ??= new Map());
+  const had = served.get(s.version);
+  if (!had) served.set(s.version, { ...s });
+  else {
+    had.count += s.count;
+    had.first_at = Math.min(had.first_at, s.first_at);
+    had.last_at = Math.max(had.last_at, s.last_at);
+  }
 }
 
 /** The flag state in an `{ ok: true, value }` answer, when it has one. */
@@ -479,34 +516,37 @@ export function errorSample(error: unknown, maxLength: number): string {
 export class UsageCounters {
   readonly counts: number[] = [];
   readonly lastAt: number[] = [];
+  /** Time of the first evaluation since the last harvest. */
+  readonly firstAt: number[] = [];
   /** Set by the first check of a request; cleared when the counts are harvested. */
   dirty = false;
-  private readonly keys: { flagId: string; variant: string }[] = [];
+  private readonly keys: { flagId: string; variant: string; version: number }[] = [];
   private readonly slots = new Map<string, number>();
 
-  /** The slot counting evaluations of `variant` of `flagId`. */
-  slot(flagId: string, variant: string): number {
-    const key = `${flagId}\u0000${variant}`;
+  /** The slot counting evaluations of `variant` of `flagId` at `version`. */
+  slot(flagId: string, variant: string, version: number): number {
+    const key = `${flagId}\u0000${variant}\u0000${version}`;
     let slot = this.slots.get(key);
     if (slot === undefined) {
       slot = this.keys.length;
-      this.keys.push({ flagId, variant });
+      this.keys.push({ flagId, variant, version });
       this.counts.push(0);
       this.lastAt.push(0);
+      this.firstAt.push(0);
       this.slots.set(key, slot);
     }
     return slot;
   }
 
   /** Hands every non-zero count to `take` and resets it. */
-  harvest(take: (flagId: string, variant: string, count: number, lastAt: number) => void): void {
+  harvest(take: (flagId: string, variant: string, count: number, lastAt: number, version: number, firstAt: number) => void): void {
     this.dirty = false;
-    const { counts, lastAt, keys } = this;
+    const { counts, lastAt, firstAt, keys } = this;
     for (let i = 0; i < counts.length; i++) {
       const count = counts[i]!;
       if (count === 0) continue;
       counts[i] = 0;
-      take(keys[i]!.flagId, keys[i]!.variant, count, lastAt[i]!);
+      take(keys[i]!.flagId, keys[i]!.variant, count, lastAt[i]!, keys[i]!.version, firstAt[i]!);
     }
   }
 }

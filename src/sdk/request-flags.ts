@@ -151,6 +151,7 @@ export class RequestFlags {
     const reporter = this.reporter;
     if (reporter === null) return;
     const { counters } = reporter;
+    if (!counters.counts[slot]) counters.firstAt[slot] = this.now;
     counters.counts[slot] = counters.counts[slot]! + 1;
     counters.lastAt[slot] = this.now;
     counters.dirty = true;

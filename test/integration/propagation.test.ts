@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { READER_MAX_AGE_MS } from '../../src/flags/propagation';
-import { api, createFlag, TOKENS } from '../helpers/api';
+import { api, bundleVersion, createFlag, TOKENS, waitFor } from '../helpers/api';
 import { TestClock, useClock } from '../helpers/clock';
 import { flagObject } from '../helpers/stubs';
 
@@ -115,6 +115,20 @@ describe('propagation receipts', () => {
       expect(answer.body.error.details.map((d: any) => d.path)).toContain(path);
     }
     expect((await propagation('receipts-bad')).body.readers).toEqual([]);
+  });
+
+  it('an isolate serving OFREP is a reader too', async () => {
+    await createFlag({ id: 'receipts-ofrep', enabled: true, rollout_percentage: 100 });
+    await bundleVersion('receipts-ofrep', 1);
+    const evaluated = await api('POST', '/ofrep/v1/evaluate/flags/receipts-ofrep', { context: { targetingKey: 'u1' } }, { token: TOKENS.reporter });
+    expect(evaluated.body).toMatchObject({ value: true, metadata: { version: 1 } });
+    // Usage-only batches leave an isolate at most every 5 s.
+    const answer = await waitFor(async () => {
+      const p = await propagation('receipts-ofrep');
+      return p.body.readers.length > 0 ? p.body : undefined;
+    }, 12_000, 'an OFREP receipt');
+    expect(answer.readers).toEqual([expect.objectContaining({ version: 1, last_stale_at: null })]);
+    expect(answer.readers[0].reader).toMatch(/^[0-9a-f]{24}$/);
   });
 
   it('the endpoint needs a token with flags:read', async () => {

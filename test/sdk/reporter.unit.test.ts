@@ -173,6 +173,38 @@ describe('BatchReporter bounds (the coordinator schemas\' limits, from model.ts)
   });
 });
 
+describe('propagation receipts', () => {
+  it('sends per version served the count and first and last time, with seen_version, and keeps them across a failed call', async () => {
+    const { clock, binding, reporter, start } = setup({ flushIntervalMs: 0, reader: 'reader-1', seen: (flagId) => (flagId === 'f' ? 2 : undefined) });
+    binding.next = ['throw'];
+    reporter.recordEvaluation('f', 'on', start, 1);
+    reporter.recordEvaluation('f', 'off', start + 10, 1);
+    reporter.recordEvaluation('f', 'on', start + 20, 2);
+    reporter.recordEvaluation('g', 'on', start + 30);
+    const flushing = reporter.flush();
+    await clock.advance(250);
+    await flushing;
+    const receipts = binding.usage.map((u) => [u.flagId, u.usage.reader, u.usage.seen_version, u.usage.served]);
+    const served = [
+      { version: 1, count: 2, first_at: start, last_at: start + 10 },
+      { version: 2, count: 1, first_at: start + 20, last_at: start + 20 },
+    ];
+    // The first round's call for f threw; the retry carries the same receipt. No version known for g: no receipt.
+    expect(receipts).toEqual([
+      ['f', 'reader-1', 2, served],
+      ['g', undefined, undefined, undefined],
+      ['f', 'reader-1', 2, served],
+    ]);
+  });
+
+  it('sends at most the schema\'s versions per call, the newest', async () => {
+    const { binding, reporter, start } = setup({ flushIntervalMs: 0, reader: 'reader-1' });
+    for (let v = 1; v <= USAGE_LIMITS.maxServed + 5; v++) reporter.recordEvaluation('f', 'on', start + v, v);
+    await reporter.flush();
+    expect(binding.usage[0]!.usage.served!.map((s) => s.version)).toEqual(Array.from({ length: USAGE_LIMITS.maxServed }, (_, i) => i + 6));
+  });
+});
+
 describe('exposure counts of the synchronous path', () => {
   const flags = [
     snapshot({ id: 'on-for-all' }),
@@ -204,9 +236,11 @@ describe('exposure counts of the synchronous path', () => {
     expect(ctx.held).toHaveLength(1);
     await clock.advance(0);
     await Promise.all(ctx.held);
+    // With the propagation receipt: this isolate's reader id, the version served and when, and the version it holds.
+    const receipt = (count: number) => ({ reader: flagClient.reader, seen_version: 1, served: [{ version: 1, count, first_at: clock.ms, last_at: clock.ms }] });
     expect(binding.usage.map((u) => [u.flagId, u.usage])).toEqual([
-      ['on-for-all', { variants: { on: 10 }, last_at: clock.ms }],
-      ['off-for-all', { variants: { off: 10 }, last_at: clock.ms }],
+      ['on-for-all', { variants: { on: 10 }, last_at: clock.ms, ...receipt(10) }],
+      ['off-for-all', { variants: { off: 10 }, last_at: clock.ms, ...receipt(10) }],
     ]);
     expect(flagClient.reporter!.stats.usageCalls).toBe(2);
   });
@@ -224,7 +258,8 @@ describe('exposure counts of the synchronous path', () => {
     // Without a ctx nothing is sent; a flush sends the counts (values, not the unknown flag, are counted).
     (await flagClient.forRequest(undefined, {})).evaluate('unknown');
     await Promise.all([flagClient.flush(), clock.advance(0)]);
-    expect(binding.usage).toEqual([{ at: first + 1_000, flagId: 'colour', usage: { variants: served, last_at: first + 1_000 } }]);
+    const receipt = { reader: flagClient.reader, seen_version: 1, served: [{ version: 1, count: 200, first_at: first, last_at: first + 1_000 }] };
+    expect(binding.usage).toEqual([{ at: first + 1_000, flagId: 'colour', usage: { variants: served, last_at: first + 1_000, ...receipt } }]);
     expect(served['red']! + served['blue']!).toBe(200);
   });
 

@@ -128,6 +128,8 @@ export const api = {
   revert: (id, currentVersion, version, reason) =>
     request('POST', `${flagPath(id)}/revert`, { body: withReason({ version }, reason), ifMatch: currentVersion }),
   health: (id) => request('GET', `${flagPath(id)}/health`),
+  /** Whether the current version reached the readers (propagation receipts). */
+  propagation: (id) => request('GET', `${flagPath(id)}/propagation`),
   /** The experiment's read-out (docs/experiments.md). */
   experiment: (id) => request('GET', `${flagPath(id)}/experiment`),
 

@@ -13,6 +13,7 @@ import { clientSideSection } from '../sections/client-side.js';
 import { variantsSection } from '../sections/variants.js';
 import { archiveSection } from '../sections/archive.js';
 import { healthSection } from '../sections/health.js';
+import { propagationSection } from '../sections/propagation.js';
 import { experimentSection } from '../sections/experiment.js';
 import { historySection } from '../sections/history.js';
 import { requestsSection } from '../sections/requests.js';
@@ -36,7 +37,7 @@ export async function renderFlagPage(main, { id }, _query, ctx) {
         'div',
         { class: 'flag-grid' },
         h('div', { class: 'col' }, servingSection(p), targetingSection(p), autoKillSection(p), variantsSection(p), clientSideSection(p), detailsSection(p), archiveSection(p)),
-        h('div', { class: 'col' }, healthCard, requestsSection(p), experimentSection(p), planSection(p), historyCard),
+        h('div', { class: 'col' }, propagationSection(p), healthCard, requestsSection(p), experimentSection(p), planSection(p), historyCard),
       );
     },
   });
