@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SECTIONS = ['hot_path', 'failure_counting', 'report_throughput', 'report_batching', 'admin_to_kv', 'admin_burst', 'storage_growth', 'read_path', 'admin_list', 'experiments'];
+const SECTIONS = ['hot_path', 'failure_counting', 'report_throughput', 'report_batching', 'admin_to_kv', 'admin_burst', 'storage_growth', 'read_path', 'admin_list', 'experiments', 'change_channel'];
 
 const args = process.argv.slice(2);
 const strict = takeFlag('--strict');
@@ -342,6 +342,19 @@ function summarise(results) {
     const r = ex.readout;
     row('read-out at 10,000 units: inside the object / HTTP route, ms', `${fmt(r.units_10k.inside_object_ms, 3)} / ${fmt(r.units_10k.http_route_ms, 2)}`, '', '', '');
     row('read-out at 1,000,000 units: inside the object / HTTP route, ms', `${fmt(r.units_1m.inside_object_ms, 3)} / ${fmt(r.units_1m.http_route_ms, 2)}`, '', '', '');
+  }
+  const cc = results.change_channel;
+  if (cc) {
+    const row = section('10 change channel');
+    const k = cc.kill_to_last_stale;
+    const ms = (s) => `${fmt(s.p50)} / ${fmt(s.p99)} / ${fmt(s.max)}`;
+    row(`kill → last stale evaluation, ${cc.readers} readers, KV lagging ${fmt(cc.kv_only.lag_ms / 1000)} s: channel, p50 / p99 / max ms`, ms(k.channel), '', '≤ 2,000', target('13. kill → last stale evaluation ≤ 2 s for every reader on the channel', k.channel.max <= 2000, `max ${k.channel.max} ms`));
+    row(`  … KV only (cache ${cc.kv_only.cache_seconds} s, simulated time), p50 / p99 / max ms`, ms(k.kv_only), '', '', '');
+    row('channel requests per reader per minute (evaluating every 100 ms)', fmt(cc.channel_checks_per_reader_per_minute, 1), '', '', '');
+    for (const [label, run] of [['1,000 readers on one relay, no cache', cc.at_1000_readers.one_relay_no_cache], [`1,000 readers, ${cc.at_1000_readers.configured.relays} relays, cache ${cc.at_1000_readers.configured.channel_cache_ms ?? 'default'} ms`, cc.at_1000_readers.configured]]) {
+      row(`${label}: busiest relay requests/s (all relays)`, `${fmt(run.busiest_relay_requests_per_second, 1)} (${run.relay_requests_per_second.map((n) => fmt(n, 1)).join(', ')})`, '', '', '');
+      row(`${label}: checks per reader per minute; answer p50 / p99 ms`, `${fmt(run.checks_per_reader_per_minute, 1)}; ${fmt(run.answer_ms.p50, 2)} / ${fmt(run.answer_ms.p99, 2)}`, '', '', '');
+    }
   }
   return { rows, targets };
 }

@@ -3,7 +3,7 @@ import { env, exports } from 'cloudflare:workers';
 import * as stubs from '../../src/do/stubs';
 import { apiClient, interceptReceivers as intercept, kvBundle, kvSnapshot, mainEntry, waitFor as poll } from '../../test/support/coordinator';
 import type { Env } from '../../src/env';
-import type { CatalogObject, FlagObject } from './instrumented';
+import type { CatalogObject, FlagObject, RelayObject } from './instrumented';
 
 export const TOKEN = 'bench-admin-token';
 
@@ -21,11 +21,13 @@ export interface RpcResult<T = unknown> {
 export interface Coordinator {
   report(flagId: string, report: { failures?: number; successes?: number; error?: string; variant?: string; count?: number }): Promise<RpcResult<{ tripped: boolean; enabled: boolean; failures: number }>>;
   recordUsage(flagId: string, usage: { variants: Record<string, number>; last_at: number }): Promise<RpcResult>;
+  changes(cursor: number, options?: { reader?: string }): Promise<RpcResult>;
 }
 /** Bound on first use: `exports` is filled in once the Worker's module has been evaluated. */
 export const coordinator: Coordinator = {
   report: (flagId, report) => (exports as unknown as { FlagCoordinator: Coordinator }).FlagCoordinator.report(flagId, report),
   recordUsage: (flagId, usage) => (exports as unknown as { FlagCoordinator: Coordinator }).FlagCoordinator.recordUsage(flagId, usage),
+  changes: (cursor, options) => (exports as unknown as { FlagCoordinator: Coordinator }).FlagCoordinator.changes(cursor, options),
 };
 
 /** The coordinator's HTTP API through the Worker's loopback binding, as an HTTP client would call it. */
@@ -86,6 +88,7 @@ export async function waitForBundleVersion(flagId: string, version: number, time
 /** The objects' stubs from the coordinator's stub module, typed with the bench's measurement hooks. */
 export const flagStub = (flagId: string) => stubs.flagStub(benchEnv, flagId) as unknown as DurableObjectStub<FlagObject>;
 export const catalogStub = () => stubs.catalogStub(benchEnv) as unknown as DurableObjectStub<CatalogObject>;
+export const relayStub = (index: number) => stubs.relayStub(benchEnv, index) as unknown as DurableObjectStub<RelayObject>;
 
 // ---------------------------------------------------------------------------------- statistics
 

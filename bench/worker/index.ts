@@ -16,9 +16,10 @@ import { readPath } from './sections/read-path';
 import { reportBatching, reportThroughput } from './sections/report-throughput';
 import { storageGrowth } from './sections/storage-growth';
 import { experiments } from './sections/experiments';
+import { changeChannel } from './sections/change-channel';
 
-export { FlagCoordinator, RelayObject } from '../../src/index';
-export { CatalogObject, FlagObject } from './instrumented';
+export { FlagCoordinator } from '../../src/index';
+export { CatalogObject, FlagObject, RelayObject } from './instrumented';
 
 interceptReceivers();
 
@@ -33,6 +34,7 @@ const SECTIONS: Record<string, (ctx: ExecutionContext) => Promise<Record<string,
   read_path: () => readPath(),
   admin_list: () => adminList(),
   experiments: () => experiments(),
+  change_channel: () => changeChannel(),
 };
 
 export default {

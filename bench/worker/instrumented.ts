@@ -4,6 +4,8 @@
  * a few `bench*` methods to read those records and their storage, move their clock or run their alarm.
  */
 import type { CatalogEntry } from '../../src/do/catalog-object';
+import { RelayObject as CoordinatorRelayObject } from '../../src/do/relay-object';
+import type { ChangesAnswer } from '../../src/flags/model';
 import { CatalogObject as RecordedCatalogObject, FlagObject as RecordedFlagObject, type KvWrite } from '../../test/support/objects';
 
 export type { KvWrite };
@@ -97,5 +99,19 @@ export class CatalogObject extends RecordedCatalogObject {
   benchUpsertFlags(entries: CatalogEntry[]): number {
     for (const entry of entries) this.upsertFlag(entry);
     return entries.length;
+  }
+}
+
+export class RelayObject extends CoordinatorRelayObject {
+  /** `changes` calls this object has answered since it started. */
+  private served = 0;
+
+  override changes(cursor: number): Promise<ChangesAnswer> {
+    this.served++;
+    return super.changes(cursor);
+  }
+
+  benchServed(): number {
+    return this.served;
   }
 }

@@ -4,7 +4,7 @@
  */
 import { env, exports } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readChanges } from '../../src/channel';
 import { catalogStub, relayStub } from '../../src/do/stubs';
 import type { ChangeEntry, ChangesAnswer } from '../../src/flags/model';
@@ -150,6 +150,34 @@ describe('the change feed', () => {
     expect(again).toEqual(first);
     // Without the cache the kill is there.
     expect(entryOf(await readChanges(env, () => undefined, cursor), 'feed-cached')?.version).toBe(2);
+  });
+
+  it('an isolate keeps the answers it got for the cache period, without asking the Cache API; past half of it one caller refreshes in the background', async () => {
+    await createFlag({ id: 'feed-recent', enabled: true });
+    const cursor = await head();
+    const shortCache = { ...env, CHANNEL_CACHE_MS: '400' };
+    const first = await readChanges(shortCache, () => undefined, cursor, 'recent-reader');
+    const match = vi.spyOn(caches.default, 'match');
+    try {
+      await api('POST', '/admin/flags/feed-recent/kill', {});
+      const refreshes: Promise<unknown>[] = [];
+      const read = () => readChanges(shortCache, (p) => refreshes.push(p), cursor, 'other-reader');
+      // Within half the period: the same answer, from memory.
+      expect(await read()).toBe(first);
+      expect(match).not.toHaveBeenCalled();
+      expect(refreshes).toHaveLength(0);
+      // Past half of it: still the held answer, and one refresh (the next caller starts none).
+      await scheduler.wait(first.served_at + 250 - Date.now());
+      expect(await read()).toBe(first);
+      expect(await read()).toBe(first);
+      expect(refreshes).toHaveLength(1);
+      await Promise.all(refreshes);
+      const refreshed = await read();
+      expect(refreshed.served_at).toBeGreaterThan(first.served_at);
+      expect(entryOf(refreshed, 'feed-recent')?.version).toBe(2);
+    } finally {
+      match.mockRestore();
+    }
   });
 });
 

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BundleCache } from '../../src/sdk/bundle-cache';
-import { bundleOf, FakeClock, FakeSource, settle, snapshot } from './fakes';
+import { FakeClock, settle } from '../support/fake-clock';
+import { bundleOf, FakeSource, snapshot } from './fakes';
 
 const V1 = bundleOf([snapshot({ id: 'a' })], '2026-01-01T00:00:01.000Z');
 const V2 = bundleOf([snapshot({ id: 'a', version: 2 })], '2026-01-01T00:00:02.000Z');

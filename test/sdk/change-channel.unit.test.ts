@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { ChangeEntry, ChangesAnswer } from '../../src/flags/model';
 import { FlagClient } from '../../src/sdk/client';
 import type { FlagReporterBinding } from '../../src/sdk/reporter';
-import { bundleOf, FakeClock, FakeSource, settle, snapshot } from './fakes';
+import { FakeClock, settle } from '../support/fake-clock';
+import { bundleOf, FakeSource, snapshot } from './fakes';
 
 const ON = snapshot({ id: 'chat', version: 1 });
 const KILLED = snapshot({ id: 'chat', version: 2, enabled: false });

@@ -9,7 +9,8 @@ import { REPORT_LIMITS, USAGE_LIMITS } from '../../src/flags/model';
 import type { Usage } from '../../src/flags/reports';
 import { FlagClient } from '../../src/sdk/client';
 import { BatchReporter, type FlagReporterBinding, type ReportBody, type ReporterOptions, type ReporterProblem } from '../../src/sdk/reporter';
-import { bundleOf, FakeClock, FakeSource, settle, snapshot } from './fakes';
+import { FakeClock, settle } from '../support/fake-clock';
+import { bundleOf, FakeSource, snapshot } from './fakes';
 
 type Answer = 'ok' | 'refuse' | 'throw' | 'hang';
 
